@@ -1,0 +1,56 @@
+#pragma once
+// Signals and measurements shared by the test suites.
+//
+// Spectral measurements use coherent sampling: the test tone sits exactly on
+// an FFT bin (coherentFrequency), so with a rectangular window every harmonic
+// and every aliased harmonic lands on one bin with no leakage, and energies
+// down to about -150 dBc can be read reliably.
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "dsp/Processor.h"
+
+namespace gainstage::test {
+
+// The bin-centred frequency nearest `approxHz` for an FFT of `fftSize` at `sampleRate`.
+// The bin index is made odd so that no harmonic's alias can fold onto another harmonic.
+double coherentFrequency(double approxHz, double sampleRate, int fftSize);
+
+std::vector<float> sine(double frequencyHz, double sampleRate, int frames, double amplitude, double phaseRadians = 0.0);
+std::vector<float> whiteNoise(int frames, double amplitude, uint32_t seed);
+
+double rmsDb(const float* samples, int count);
+double peakDb(const float* samples, int count);
+
+// Power spectrum |X[k]|^2 / N^2 for k = 0..N/2, rectangular window; N must be a power of two.
+std::vector<double> powerSpectrum(const float* samples, int count);
+
+struct HarmonicAnalysis {
+    double fundamentalDb = 0.0;    // amplitude of the fundamental, dBFS (sine peak)
+    double thdDb = 0.0;            // harmonics 2.. below Nyquist relative to the fundamental
+    double secondHarmonicDb = 0.0; // relative to the fundamental (dBc)
+    double thirdHarmonicDb = 0.0;  // relative to the fundamental (dBc)
+    double evenOverOddDb = 0.0;    // energy of even harmonics relative to odd ones (2..)
+    double nonHarmonicDbc = 0.0;   // everything but DC, fundamental and harmonics, 20 Hz..20 kHz
+};
+
+// `samples` must hold a steady-state, coherent tone of `fundamentalHz`; count a power of two.
+HarmonicAnalysis analyzeHarmonics(const float* samples, int count, double sampleRate, double fundamentalHz);
+
+// Run `processor` over a mono signal in blocks of `blockSize` and return its output.
+std::vector<float> processMono(Processor& processor, std::vector<float> signal, int blockSize);
+// Same, with a block size that changes from call to call (pseudo-random, seeded).
+std::vector<float> processMonoRandomBlocks(Processor& processor, std::vector<float> signal, int maxBlockSize, uint32_t seed);
+
+// Largest |x[n] - 2x[n-1] + x[n-2]| in [begin, end): a discontinuity or kink shows up as a spike
+// far above what a smooth signal's curvature allows.
+double maxSecondDifference(const float* samples, int begin, int end);
+
+// Steady-state gain in dB of `processor` for a sine of `frequencyHz` at `amplitude`:
+// it runs `settleSeconds`, then compares output and input RMS over whole periods.
+double measureGainDb(Processor& processor, double frequencyHz, double sampleRate, double amplitude = 0.01,
+                     double settleSeconds = 0.5);
+
+} // namespace gainstage::test
