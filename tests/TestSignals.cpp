@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <limits>
 #include <random>
 
 #include "dsp/DspMath.h"
@@ -152,6 +153,21 @@ double measureGainDb(Processor& processor, double frequencyHz, double sampleRate
     processor.reset();
     const auto output = processMono(processor, input, 512);
     return rmsDb(output.data() + settle, measured) - rmsDb(input.data() + settle, measured);
+}
+
+int bestAlignmentLag(const float* reference, const float* delayed, int count, int maxLag) {
+    int bestLag = 0;
+    double best = -std::numeric_limits<double>::infinity();
+    for (int lag = -maxLag; lag <= maxLag; ++lag) {
+        double sum = 0.0;
+        for (int n = std::max(0, -lag); n < count && n + lag < count; ++n)
+            sum += static_cast<double>(reference[n]) * delayed[n + lag];
+        if (sum > best) {
+            best = sum;
+            bestLag = lag;
+        }
+    }
+    return bestLag;
 }
 
 } // namespace gainstage::test

@@ -53,4 +53,9 @@ double maxSecondDifference(const float* samples, int begin, int end);
 double measureGainDb(Processor& processor, double frequencyHz, double sampleRate, double amplitude = 0.01,
                      double settleSeconds = 0.5);
 
+// The lag in [-maxLag, maxLag] at which `delayed` best matches `reference`
+// (largest cross-correlation over the first `count` samples): 0 when aligned,
+// positive when `delayed` comes later.
+int bestAlignmentLag(const float* reference, const float* delayed, int count, int maxLag);
+
 } // namespace gainstage::test
