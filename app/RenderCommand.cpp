@@ -8,18 +8,13 @@
 #include "app/CliCommand.h"
 #include "app/CliValues.h"
 #include "core/OfflineRender.h"
+#include "dsp/InputImpedance.h"
 #include "dsp/PreampSettings.h"
 
 namespace gainstage::cli {
 
 namespace {
 
-// Input Z around what real inputs offer (REFERENCE.md: mic inputs 150 ohms to
-// 6.2 kohms, Hi-Z around 1 Mohm); beyond this the model means nothing.
-constexpr double kMicInputZMin = 50.0;
-constexpr double kMicInputZMax = 20000.0;
-constexpr double kDiInputZMin = 10000.0;
-constexpr double kDiInputZMax = 10.0e6;
 constexpr double kTrimLimitDb = 24.0;
 constexpr double kCalibrationMinDbu = 6.0;
 constexpr double kCalibrationMaxDbu = 24.0;
@@ -44,12 +39,12 @@ void defineRenderOptions(QCommandLineParser& parser) {
     parser.addOption({kGain, QStringLiteral("Gain in dB (default 0): -20 to +60 for mic, -20 to +40 for di."),
                       QStringLiteral("DB")});
     parser.addOption({kPad, QStringLiteral("Engage the -20 dB Pad before the Gain.")});
-    parser.addOption({kLowCut, QStringLiteral("Low Cut: OFF, 50, 80, 160 or 300 Hz at 18 dB/oct (default OFF)."),
+    parser.addOption({kLowCut, QStringLiteral("Low Cut: OFF, or 50, 80, 160 or 300 Hz at 18 dB/oct (default OFF)."),
                       QStringLiteral("OFF|50|80|160|300")});
     parser.addOption({kPhase, QStringLiteral("Invert the Phase (polarity).")});
     parser.addOption({kInputZ,
-                      QStringLiteral("Input Z in ohms: 50 to 20000 for mic (default 1200), 10000 to 10000000 for di "
-                                     "(default 1000000)."),
+                      QStringLiteral("Input Z: the load on the source in ohms, 50 to 10000000 (default 1200 for mic, "
+                                     "1000000 for di, the interface's own, which changes nothing)."),
                       QStringLiteral("OHMS")});
     parser.addOption({kTrim, QStringLiteral("Output trim in dB, -24 to +24 (default 0)."), QStringLiteral("DB")});
     parser.addOption({kCalibration,
@@ -80,21 +75,24 @@ LowCut lowCutOption(const QCommandLineParser& parser) {
 }
 
 double numberOption(const QCommandLineParser& parser, const QString& name, double fallback, double minimum, double maximum,
-                    const QString& unit) {
-    return parser.isSet(name) ? parseNumberInRange(name, parser.value(name), minimum, maximum, unit) : fallback;
+                    const QString& unit, const QString& context = QString()) {
+    return parser.isSet(name) ? parseNumberInRange(name, parser.value(name), minimum, maximum, unit, context) : fallback;
+}
+
+QString sourceContext(Source source) {
+    return source == Source::Mic ? QStringLiteral(" for --source mic") : QStringLiteral(" for --source di");
 }
 
 double gainOption(const QCommandLineParser& parser, Source source) {
     const GainRange range = gainRangeFor(source);
-    const QString unit = source == Source::Mic ? QStringLiteral("dB (for --source mic)") : QStringLiteral("dB (for --source di)");
-    return numberOption(parser, kGain, 0.0, range.minDb, range.maxDb, unit);
+    return numberOption(parser, kGain, 0.0, range.minDb, range.maxDb, QStringLiteral("dB"), sourceContext(source));
 }
 
+// The range the input stage models (dsp/InputImpedance.h), for either source:
+// loading a dynamic mic lightly or a pickup heavily are both things to try.
 double inputZOption(const QCommandLineParser& parser, Source source) {
-    if (source == Source::Mic)
-        return numberOption(parser, kInputZ, kInterfaceMicInputOhms, kMicInputZMin, kMicInputZMax,
-                            QStringLiteral("ohms (for --source mic)"));
-    return numberOption(parser, kInputZ, kInterfaceDiInputOhms, kDiInputZMin, kDiInputZMax, QStringLiteral("ohms (for --source di)"));
+    return numberOption(parser, kInputZ, defaultInputImpedanceOhms(source), kMinInputImpedanceOhms, kMaxInputImpedanceOhms,
+                        QStringLiteral("ohms"));
 }
 
 PreampSettings settingsOption(const QCommandLineParser& parser) {
