@@ -74,9 +74,9 @@ QString commandHelp(const Command& command) {
     QString qtHelp = parser.helpText();
     qtHelp = qtHelp.mid(qtHelp.indexOf(QLatin1Char('\n')) + 1);
     const qsizetype arguments = qtHelp.indexOf(QStringLiteral("\nArguments:"));
-    if (arguments >= 0) qtHelp.truncate(arguments + 1); // positional names are in the usage line already
-    return QStringLiteral("Usage: gainstage %1 %2 [options]\n").arg(command.name, command.arguments) + qtHelp + QLatin1Char('\n') +
-           command.details;
+    if (arguments >= 0) qtHelp.truncate(arguments); // positional names are in the usage line already
+    return QStringLiteral("Usage: gainstage %1 %2 [options]\n").arg(command.name, command.arguments) + qtHelp.trimmed() +
+           QStringLiteral("\n\n") + command.details;
 }
 
 QString describeParseError(const QCommandLineParser& parser, const Command& command) {
@@ -108,7 +108,7 @@ int showHelp(const std::vector<Command>& commands, const QStringList& topics, QT
         return kExitOk;
     }
     const Command* command = topics.size() == 1 ? findCommand(commands, topics.first()) : nullptr;
-    if (!command) failUsage(QStringLiteral("help: no command '%1'; the commands are %2").arg(topics.join(QLatin1Char(' ')), commandNames(commands)));
+    if (!command) failUsage(QStringLiteral("help: no command '%1'; use %2").arg(topics.join(QLatin1Char(' ')), commandNames(commands)));
     out << commandHelp(*command);
     return kExitOk;
 }
@@ -126,7 +126,7 @@ int dispatch(const QStringList& arguments, QTextStream& out) {
     if (first.startsWith(QLatin1Char('-')))
         failUsage(QStringLiteral("unknown option '%1'; give a command first (%2), or see 'gainstage --help'").arg(first, commandNames(commands)));
     const Command* command = findCommand(commands, first);
-    if (!command) failUsage(QStringLiteral("unknown command '%1'; the commands are %2").arg(first, commandNames(commands)));
+    if (!command) failUsage(QStringLiteral("unknown command '%1'; use %2").arg(first, commandNames(commands)));
     return runCommand(*command, arguments, out);
 }
 

@@ -9,10 +9,13 @@ namespace gainstage::cli {
 
 namespace {
 
-// "+6" and "-20" read better than "6" and "-20" next to each other in a range.
-QString signedNumber(double value) {
-    const QString text = QString::number(value, 'g', 8);
-    return value > 0.0 ? QLatin1Char('+') + text : text;
+// "-20 to +60" reads better than "-20 to 60"; "50 to 20000 ohms" needs no sign.
+QString rangeText(double minimum, double maximum, const QString& unit) {
+    const auto number = [&](double value) {
+        const QString text = QString::number(value, 'g', 10);
+        return minimum < 0.0 && value > 0.0 ? QLatin1Char('+') + text : text;
+    };
+    return QStringLiteral("%1 to %2 %3").arg(number(minimum), number(maximum), unit);
 }
 
 // Qt's toDouble accepts "inf" and "nan"; neither is a setting.
@@ -37,13 +40,14 @@ QString describeChoices(const QStringList& names) {
     return names.mid(0, names.size() - 1).join(QStringLiteral(", ")) + QStringLiteral(" or ") + names.last();
 }
 
-double parseNumberInRange(const QString& option, const QString& text, double minimum, double maximum, const QString& unit) {
+double parseNumberInRange(const QString& option, const QString& text, double minimum, double maximum, const QString& unit,
+                          const QString& context) {
     double value = 0.0;
-    const QString allowed = QStringLiteral("a number of %1 from %2 to %3").arg(unit, signedNumber(minimum), signedNumber(maximum));
+    const QString allowed = rangeText(minimum, maximum, unit);
     if (!toFiniteNumber(text, value))
-        failUsage(QStringLiteral("%1 '%2' is not a number; use %3").arg(optionLabel(option), text, allowed));
+        failUsage(QStringLiteral("%1 '%2' is not a number; use %3%4").arg(optionLabel(option), text, allowed, context));
     if (value < minimum || value > maximum)
-        failUsage(QStringLiteral("%1 %2 is out of range; use %3").arg(optionLabel(option), text, allowed));
+        failUsage(QStringLiteral("%1 %2 is out of range%3; use %4").arg(optionLabel(option), text, context, allowed));
     return value;
 }
 

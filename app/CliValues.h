@@ -35,8 +35,10 @@ struct CliFailure {
 // "--gain" for "gain": how the user typed it.
 QString optionLabel(const QString& name);
 
-// A finite number within [minimum, maximum]; `unit` is shown in the message ("dB", "ohms").
-double parseNumberInRange(const QString& option, const QString& text, double minimum, double maximum, const QString& unit);
+// A finite number within [minimum, maximum]. `unit` ("dB", "ohms") and
+// `context` (" for --source mic", or empty) are shown in the message.
+double parseNumberInRange(const QString& option, const QString& text, double minimum, double maximum, const QString& unit,
+                          const QString& context = QString());
 
 // One of `choices` (case-insensitive); the message lists them all.
 template <typename T>

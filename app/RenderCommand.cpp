@@ -142,10 +142,10 @@ QString modelName(Model model) {
 
 QString describeSettings(const PreampSettings& s, SampleFormat format) {
     const float lowCut = lowCutHz(s.lowCut);
-    return QStringLiteral("%1, %2, Gain %3 dB, Pad %4, Low Cut %5, Phase %6, Input Z %7 ohms, trim %8 dB, 0 dBFS = %9 dBu, %10")
+    return QStringLiteral("%1, %2, Gain %3 dB, Pad %4, Low Cut %5, Phase %6, Input Z %7 ohms, Trim %8 dB, 0 dBFS = %9 dBu, %10")
         .arg(modelName(s.model), s.source == Source::Mic ? QStringLiteral("mic") : QStringLiteral("DI"))
         .arg(s.gainDb, 0, 'f', 1)
-        .arg(s.pad ? QStringLiteral("in") : QStringLiteral("out"))
+        .arg(s.pad ? QStringLiteral("on") : QStringLiteral("off"))
         .arg(lowCut > 0.0f ? QStringLiteral("%1 Hz").arg(lowCut) : QStringLiteral("off"))
         .arg(s.phaseInverted ? QStringLiteral("inverted") : QStringLiteral("normal"))
         .arg(s.inputImpedanceOhms, 0, 'f', 0)

@@ -15,7 +15,7 @@ namespace {
 // 0.01 dB is finer than anyone hears and keeps the JSON free of float noise.
 QJsonValue jsonLevel(double db) {
     if (!std::isfinite(db)) return QJsonValue(QJsonValue::Null);
-    return std::round(db * 100.0) / 100.0;
+    return std::round(db * 100.0) / 100.0 + 0.0; // + 0.0 turns -0 into 0
 }
 
 QJsonValue jsonAdvice(const std::optional<double>& adviceDb) {
@@ -33,13 +33,18 @@ QJsonObject channelToJson(const ChannelReport& channel) {
     return object;
 }
 
+// "-0.0" would read as a level below full scale; a meter shows "0.0".
+QString oneDecimal(double value) {
+    return QString::number(std::round(value * 10.0) / 10.0 + 0.0, 'f', 1);
+}
+
 QString level(double db, const char* unit) {
     if (!std::isfinite(db)) return QStringLiteral("-inf %1").arg(QLatin1String(unit));
-    return QStringLiteral("%1 %2").arg(db, 0, 'f', 1).arg(QLatin1String(unit));
+    return QStringLiteral("%1 %2").arg(oneDecimal(db), QLatin1String(unit));
 }
 
 QString loudness(double lufs) {
-    return std::isfinite(lufs) ? QStringLiteral("%1 LUFS").arg(lufs, 0, 'f', 1) : QStringLiteral("n/a");
+    return std::isfinite(lufs) ? QStringLiteral("%1 LUFS").arg(oneDecimal(lufs)) : QStringLiteral("n/a");
 }
 
 QString channelName(int index, int channels) {
@@ -133,7 +138,7 @@ QString adviceInWords(const ChannelReport& channel) {
     const double change = *channel.adviceDb;
     return QStringLiteral("%1 Gain by %2 dB")
         .arg(change > 0.0 ? QStringLiteral("raise") : QStringLiteral("lower"))
-        .arg(std::fabs(change), 0, 'f', 1);
+        .arg(oneDecimal(std::fabs(change)));
 }
 
 QJsonObject reportToJson(const FileReport& report) {
