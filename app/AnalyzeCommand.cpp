@@ -27,7 +27,7 @@ Command analyzeCommand() {
         QStringLiteral("Peaks, true peak, RMS, clips, loudness and Gain advice for a recording"),
         QStringLiteral("Reports, per channel, where the peaks of FILE sit against the recording level window\n"
                        "and how much to change Gain to put them in it, and the loudness of the whole file."),
-        reportDetails(),
+        reportDetails() + QStringLiteral("\nExit codes: 0 done, 2 bad usage, 3 FILE is missing, unreadable or not audio.\n"),
         defineAnalyzeOptions,
         runAnalyze,
     };

@@ -149,7 +149,7 @@ void installInterruptCleanup() {
 
 } // namespace
 
-bool wantsCommandLine(int argc, char** /*argv*/) {
+bool wantsCommandLine(int argc) {
     return argc > 1;
 }
 

@@ -15,7 +15,7 @@ namespace gainstage::cli {
 
 // True when argv asks for the command line (any argument at all); with none,
 // main() opens the studio window.
-bool wantsCommandLine(int argc, char** argv);
+bool wantsCommandLine(int argc);
 
 // Creates the QCoreApplication, runs the command and returns the exit code.
 int runCommandLine(int argc, char** argv);

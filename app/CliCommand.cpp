@@ -39,7 +39,8 @@ void printReport(const FileReport& report, bool json, QTextStream& out) {
 QString reportDetails() {
     return QStringLiteral(
         "Per channel: sample peak (dBFS), true peak (dBTP, ITU-R BS.1770-4), RMS of the whole channel (dBFS),\n"
-        "clipped samples (runs of 3 or more samples at full scale, or any sample above it), the share of peaks\n"
+        "clipped samples (runs of 3 or more samples at full scale, |x| >= 32767/32768, or any sample above\n"
+        "1.0 in a float file), the share of peaks "
         "in the window, the window status and the advice.\n"
         "Peaks are the true peaks of consecutive 100 ms blocks, counting only blocks within 20 dB of the\n"
         "channel's loudest, so pauses do not count.\n"

@@ -210,7 +210,9 @@ Command renderCommand() {
                        "interrupted render leaves no half-written file. Then prints the analyze report of OUT."),
         QStringLiteral("With the defaults (mic, clean, Gain 0 dB, no Pad, Low Cut off, trim 0 dB) OUT equals IN;\n"
                        "with --format float it is bit-identical.\n\n") +
-            reportDetails(),
+            reportDetails() +
+            QStringLiteral("\nExit codes: 0 done, 2 bad usage, 3 IN is missing, unreadable or not audio, 4 OUT cannot be\n"
+                           "written (its folder is missing or read-only, or the disk is full); nothing half-written is left.\n"),
         defineRenderOptions,
         runRender,
     };

@@ -20,6 +20,6 @@ int runStudioWindow(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (gainstage::cli::wantsCommandLine(argc, argv)) return gainstage::cli::runCommandLine(argc, argv);
+    if (gainstage::cli::wantsCommandLine(argc)) return gainstage::cli::runCommandLine(argc, argv);
     return runStudioWindow(argc, argv);
 }
