@@ -87,6 +87,7 @@ void InputImpedance::prepare(double sampleRate, int /*maxBlockSize*/, int channe
         di.dcSum = 1.0 + pair.a1 + pair.a2;
         di.zero = 0.0;
         di.dcGain = kInterfaceDiInputOhms / (kInterfaceDiInputOhms + kGuitarPickup.ohms);
+        di.dividerSquared = pickupDividerSquared(kInterfaceDiInputOhms);
     }
     reset();
 }
@@ -153,15 +154,34 @@ InputImpedance::Resonant InputImpedance::pickupLoadedPoles(double loadOhms) cons
     return pair;
 }
 
-// A first-order factor (s - root), root < 0, as the digital (1 - x z^-1) whose
-// magnitude, normalised at DC, equals the analogue one at DC and at fitOmega_:
-//   (1 + x^2 - 2x cos w) / (1 - x)^2 = 1 + (w fs / root)^2.
-// The smaller solution of that palindromic quadratic, in a cancellation-free form.
+// The x of a digital first-order factor (1 - x z^-1), normalised to unity at
+// DC, whose squared magnitude at fitOmega_ is `t`:
+//   (1 + x^2 - 2x cos w) / (1 - x)^2 = t.
+// The smaller solution of that palindromic quadratic, in a cancellation-free
+// form; t = 1 gives exactly 0. A single zero can cut by at most (1 + cos w) / 2.
+double InputImpedance::shelfRoot(double t) const noexcept {
+    const double c = std::cos(fitOmega_);
+    const double lowest = 0.5 * (1.0 + c);
+    const double tt = std::max(t, lowest * 1.0001);
+    return (tt - 1.0) / ((tt - c) + std::sqrt((1.0 - c) * (2.0 * tt - 1.0 - c)));
+}
+
+// An analogue first-order factor (s - root), root < 0, matched in magnitude at
+// DC and fitOmega_: |1 - j w / root|^2 = 1 + (w / root)^2.
 double InputImpedance::firstOrderRoot(double analogueRoot) const noexcept {
     const double ratio = fitOmega_ * sampleRate_ / analogueRoot;
-    const double t = 1.0 + ratio * ratio;
-    const double c = std::cos(fitOmega_);
-    return (t - 1.0) / ((t - c) + std::sqrt((1.0 - c) * (2.0 * t - 1.0 - c)));
+    return shelfRoot(1.0 + ratio * ratio);
+}
+
+// |Zl / (Zl + Zs)|^2 of the loaded pickup at fitOmega_, as real arithmetic, so
+// that the same load gives bit-identical values.
+double InputImpedance::pickupDividerSquared(double loadOhms) const noexcept {
+    const double w = fitOmega_ * sampleRate_;
+    const double rc = loadOhms * kGuitarPickup.cableFarads;
+    // Zl = R / (1 + j w R C); Zl + Zs = (R + Zs (1 + j w R C)) / (1 + j w R C), Zs = Rp + j w Lp.
+    const double re = loadOhms + kGuitarPickup.ohms - w * kGuitarPickup.henries * w * rc;
+    const double im = w * kGuitarPickup.henries + kGuitarPickup.ohms * w * rc;
+    return loadOhms * loadOhms / (re * re + im * im);
 }
 
 InputImpedance::Coefficients InputImpedance::design(Source source, double loadOhms) const noexcept {
@@ -191,6 +211,28 @@ InputImpedance::Coefficients InputImpedance::design(Source source, double loadOh
     k.b2 = gain * ref.b2;
     k.a1 = poles.a1;
     k.a2 = poles.a2;
+
+    if (source == Source::DI) {
+        // Root mapping is exact at the roots but tilts the top end a little,
+        // and the tilts of the loaded and the reference pickup only cancel when
+        // their resonances are alike. A low load (a line input, say) over-damps
+        // the pickup, so the first-order section, unused by the DI, takes up
+        // what is left: a zero that makes the magnitude exact at fitOmega_ too.
+        // At Zl = Zi both ratios are exactly 1 and the zero exactly 0.
+        const double analogue = pickupDividerSquared(loadOhms) / ref.dividerSquared;
+        const double c1 = std::cos(fitOmega_), c2 = std::cos(2.0 * fitOmega_);
+        const double s1 = std::sin(fitOmega_), s2 = std::sin(2.0 * fitOmega_);
+        auto magnitudeSquared = [&](double x1, double x2) {
+            const double re = 1.0 + x1 * c1 + x2 * c2;
+            const double im = x1 * s1 + x2 * s2;
+            return re * re + im * im;
+        };
+        const double digital = gain * gain * (magnitudeSquared(ref.b1, ref.b2) / magnitudeSquared(poles.a1, poles.a2));
+        const double zero = shelfRoot(analogue / digital);
+        k.c0 = 1.0 / (1.0 - zero);
+        k.c1 = -zero * k.c0;
+        k.d1 = 0.0;
+    }
     return k;
 }
 

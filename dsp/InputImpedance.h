@@ -108,6 +108,7 @@ private:
         double dcSum = 1.0;        // 1 + b1 + b2
         double zero = 0.0;         // first-order zero (mic only)
         double dcGain = 1.0;       // Zi / (Zi + Zs(0))
+        double dividerSquared = 1.0; // |Zi / (Zi + Zs)|^2 at the match frequency (DI only)
     };
     struct Resonant {
         double a1 = 0.0, a2 = 0.0;
@@ -115,7 +116,9 @@ private:
 
     Resonant micLoadedPoles(double loadOhms, double* realPole) const noexcept;
     Resonant pickupLoadedPoles(double loadOhms) const noexcept;
+    double shelfRoot(double t) const noexcept;
     double firstOrderRoot(double analogueRoot) const noexcept;
+    double pickupDividerSquared(double loadOhms) const noexcept;
     Coefficients design(Source source, double loadOhms) const noexcept;
     double goalOhms() const noexcept;
     void swapSource() noexcept;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <deque>
 #include <limits>
 #include <random>
 
@@ -168,6 +169,34 @@ int bestAlignmentLag(const float* reference, const float* delayed, int count, in
         }
     }
     return bestLag;
+}
+
+double clickRatio(const float* samples, int begin, int end, double frequencyHz, double sampleRate, int* worstIndex) {
+    const double w = 2.0 * kPi * frequencyHz / sampleRate;
+    const int period = static_cast<int>(std::ceil(sampleRate / frequencyHz));
+    const int first = std::max(begin, 2);
+    double worst = 0.0;
+    int worstAt = first;
+    // Sliding maximum of |x| over [n - period, n + period] (monotonic deque).
+    std::deque<int> window;
+    int next = std::max(0, first - period);
+    for (int n = first; n < end; ++n) {
+        for (; next <= n + period && next < end; ++next) {
+            while (!window.empty() && std::fabs(samples[window.back()]) <= std::fabs(samples[next])) window.pop_back();
+            window.push_back(next);
+        }
+        while (window.front() < n - period) window.pop_front();
+        const double level = std::fabs(samples[window.front()]);
+        const double d2 = std::fabs(static_cast<double>(samples[n]) - 2.0 * samples[n - 1] + samples[n - 2]);
+        if (d2 == 0.0) continue;
+        const double ratio = d2 / std::max(w * w * level, 1e-30);
+        if (ratio > worst) {
+            worst = ratio;
+            worstAt = n;
+        }
+    }
+    if (worstIndex) *worstIndex = worstAt;
+    return worst;
 }
 
 } // namespace gainstage::test

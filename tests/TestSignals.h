@@ -58,4 +58,13 @@ double measureGainDb(Processor& processor, double frequencyHz, double sampleRate
 // positive when `delayed` comes later.
 int bestAlignmentLag(const float* reference, const float* delayed, int count, int maxLag);
 
+// Click detector for a steady (possibly gliding or crossfading) tone of
+// `frequencyHz`: the largest second difference |x[n] - 2x[n-1] + x[n-2]| in
+// [begin, end), relative to what a sine of the local level allows there
+// (w^2 times the peak within one period either side, w in rad/sample). A
+// smooth tone scores about 1; a step of 1 % of the level scores about 0.01 / w^2
+// (60 for 100 Hz at 48 kHz). `worstIndex`, if given, receives where the
+// largest ratio is.
+double clickRatio(const float* samples, int begin, int end, double frequencyHz, double sampleRate, int* worstIndex = nullptr);
+
 } // namespace gainstage::test
