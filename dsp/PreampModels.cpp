@@ -5,7 +5,7 @@
 //   Clean        knee at +22 dBu, limit ~3 dB above it        (no latency)
 //   Tube         curve unit (start of hard overload) at +36 dBu
 //   Transformer  core flux saturates for a 40 Hz sine at +20 dBu; the line
-//                amplifier behind it limits at +26 dBu
+//                amplifier behind it limits at +28 dBu
 //
 // Anti-aliasing: Tube and Transformer run their curves oversampled (Oversampler:
 // 4x below 88.2 kHz, 2x at 88.2/96, 1x at 176.4/192) so the curves always see
@@ -236,8 +236,8 @@ namespace {
 
 struct TubeConstants {
     static constexpr float kSaturationDbu = 36.0f;
-    static constexpr float kBias = 0.5f;
-    static constexpr float kBiasShift = 0.3f;     // b moves up to b0 + 0.3
+    static constexpr float kBias = 0.8f;
+    static constexpr float kBiasShift = 0.5f;     // b moves up to b0 + 0.5 (up to -6 dB of gain)
     static constexpr float kEnvelopeHalf = 0.06f; // power at which half the shift is reached
     static constexpr float kCutoffLowHz = 50000.0f;
     static constexpr float kCutoffDrivenHz = 9000.0f;
@@ -400,7 +400,7 @@ void TubeModel::process(AudioBlock& block) noexcept {
 // stable for any level).
 // Then, at the oversampled rate: the leakage-inductance / winding-capacitance
 // resonance (a TPT state-variable low-pass at 30 kHz, Q 1.05: +1.4 dB around
-// 20 kHz, rolling off above), and the line amplifier's limit at +26 dBu with
+// 20 kHz, rolling off above), and the line amplifier's limit at +28 dBu with
 // a curve x / (1 + x^4)^(1/4) that stays clean (5th-order onset) until close to it.
 namespace {
 
@@ -408,7 +408,7 @@ struct TransformerConstants {
     static constexpr float kCoreDbu = 20.0f;
     static constexpr double kCoreReferenceHz = 40.0;
     static constexpr double kLeakHz = 5.0;
-    static constexpr float kAmpDbu = 26.0f;
+    static constexpr float kAmpDbu = 28.0f;
     static constexpr double kResonanceHz = 30000.0;
     static constexpr double kResonanceQ = 1.05;
     static constexpr float kMaxFlux = 60.0f;
