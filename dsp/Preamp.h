@@ -32,6 +32,8 @@ public:
     int latencySamples() const noexcept override;
 
     // [any thread] Setters clamp to the legal range for the current source.
+    // Changing the source also sets Input Z to that input's default and re-clamps
+    // Gain; setSettings() applies the source first, then the other values.
     void setSource(Source source) noexcept;
     void setGainDb(float gainDb) noexcept;
     void setPad(bool engaged) noexcept;
