@@ -14,7 +14,7 @@ namespace {
 // -100 dBc the models promise at moderate drive, with float rounding the floor.
 constexpr HalfbandSpec kSteepSpec{8, 0.0833};
 // Stage 2: transition 0.28 of the 4x rate (passband to ~20 kHz, stopband from
-// ~76 kHz at 48 kHz in): 3 coefficients give about 104 dB.
+// ~76 kHz at 48 kHz in): 3 coefficients give about 98 dB.
 constexpr HalfbandSpec kLightSpec{3, 0.28};
 
 struct Designs {
