@@ -34,7 +34,11 @@ namespace {
 
 constexpr double kGainGlideSeconds = 0.05;  // Gain, Pad and trim
 constexpr double kPhaseGlideSeconds = 0.05; // through zero, so a flip cannot click
-constexpr double kModelFadeSeconds = 0.03;  // both models run for this long
+constexpr double kModelFadeSeconds = 0.03;  // the crossfade between two models
+// A model starts from rest when it is switched in, and its first milliseconds
+// (oversampling filters filling, envelopes settling) are not audio: it runs
+// unheard for this long before the crossfade begins.
+constexpr double kModelWarmUpSeconds = 0.01;
 
 constexpr float kMinTrimDb = -24.0f;
 constexpr float kMaxTrimDb = 24.0f;
@@ -165,6 +169,8 @@ struct Preamp::Impl {
     int targetModel = 0;  // picked up at the block start
     bool fading = false;
     PreampRamp fade;      // weight of activeModel, 0 -> 1
+    int warmUpSamples = 0;
+    int warmUpRemaining = 0; // of the current fade, before the weight moves
 
     // The outgoing model's copy of the signal during a fade.
     std::vector<std::vector<float>> scratch;
@@ -226,7 +232,8 @@ void Preamp::Impl::startFade() noexcept {
     // The incoming model has been idle: start it from rest, under the fade.
     models[activeModel]->reset();
     fade.jumpTo(0.0);
-    fade.setTarget(1.0);
+    warmUpRemaining = warmUpSamples;
+    if (warmUpRemaining == 0) fade.setTarget(1.0);
     fading = true;
 }
 
@@ -244,7 +251,7 @@ void Preamp::Impl::runModels(const AudioBlock& chunk) noexcept {
             return;
         }
 
-        const int length = std::min(frames - pos, fade.remaining());
+        const int length = std::min(frames - pos, warmUpRemaining > 0 ? warmUpRemaining : fade.remaining());
         AudioBlock incoming = chunk.subBlock(pos, length);
         for (int c = 0; c < chunk.numChannels(); ++c)
             std::copy_n(incoming.channel(c), length, scratch[static_cast<size_t>(c)].data());
@@ -253,7 +260,15 @@ void Preamp::Impl::runModels(const AudioBlock& chunk) noexcept {
         models[activeModel]->process(incoming);
         if (cleanBlock(outgoing)) models[fadingFrom]->reset();
         if (cleanBlock(incoming)) models[activeModel]->reset();
+        pos += length;
 
+        if (warmUpRemaining > 0) {
+            // Still unheard: the output is the outgoing model's.
+            for (int c = 0; c < chunk.numChannels(); ++c) std::copy_n(outgoing.channel(c), length, incoming.channel(c));
+            warmUpRemaining -= length;
+            if (warmUpRemaining == 0) fade.setTarget(1.0);
+            continue;
+        }
         for (int n = 0; n < length; ++n) {
             const double w = std::clamp(fade.next(), 0.0, 1.0);
             if (w >= 1.0) continue; // the incoming model's sample as it is
@@ -262,7 +277,6 @@ void Preamp::Impl::runModels(const AudioBlock& chunk) noexcept {
                 y[n] = static_cast<float>((1.0 - w) * outgoing.channel(c)[n] + w * y[n]);
             }
         }
-        pos += length;
         if (!fade.isMoving()) fading = false;
     }
 }
@@ -296,6 +310,7 @@ void Preamp::prepare(double sampleRate, int maxBlockSize, int channels) {
     s.trim.setLength(rampSamples(kGainGlideSeconds, rate));
     s.phase.setLength(rampSamples(kPhaseGlideSeconds, rate));
     s.fade.setLength(rampSamples(kModelFadeSeconds, rate));
+    s.warmUpSamples = rampSamples(kModelWarmUpSeconds, rate);
 
     s.scratch.assign(static_cast<size_t>(s.channels), std::vector<float>(static_cast<size_t>(s.maxBlockSize), 0.0f));
     s.scratchPointers.resize(static_cast<size_t>(s.channels));
@@ -314,6 +329,7 @@ void Preamp::reset() noexcept {
     for (ModelStage* m : s.models) m->reset();
     s.activeModel = s.fadingFrom = s.targetModel;
     s.fading = false;
+    s.warmUpRemaining = 0;
     s.fade.jumpTo(1.0);
 }
 
