@@ -319,6 +319,53 @@ private slots:
         }
     }
 
+    // The calibration maps digital level to dBu: with 0 dBFS = +24 dBu instead of
+    // +18, the same digital signal is 6 dB hotter in the model. A change made while
+    // running glides to the same state a fresh model at that calibration has.
+    void calibrationMovesTheSaturationLevel() {
+        for (Kind kind : {Kind::Tube, Kind::Transformer}) {
+            const double frequency = kind == Kind::Tube ? 1000.0 : 40.0;
+            const double amplitude = kind == Kind::Tube ? 0.1 : 0.5;
+            auto fresh = make(kind, 48000.0);
+            const double at18 = analyze(*fresh, frequency, amplitude, 48000.0, 1.0).thdDb;
+            fresh->setCalibrationDbu(24.0f);
+            const double at24 = analyze(*fresh, frequency, amplitude, 48000.0, 1.0).thdDb;
+            qInfo("%s: THD %.2f dB at +18 dBu calibration, %.2f dB at +24 dBu", nameOf(kind), at18, at24);
+            QVERIFY(at24 > at18 + (kind == Kind::Tube ? 5.0 : 9.0)); // 2nd order: ~6 dB, 3rd order: ~12 dB
+
+            // Change it mid-stream on a running model.
+            auto running = make(kind, 48000.0);
+            const double f = test::coherentFrequency(frequency, 48000.0, kFftSize);
+            auto signal = test::sine(f, 48000.0, 24000 + 48000 + kFftSize, amplitude);
+            std::vector<float> first(signal.begin(), signal.begin() + 24000), rest(signal.begin() + 24000, signal.end());
+            test::processMono(*running, first, 512);
+            running->setCalibrationDbu(24.0f);
+            const auto out = test::processMono(*running, rest, 512);
+            QVERIFY(allFinite(out));
+            const double glided = test::analyzeHarmonics(out.data() + 48000, kFftSize, 48000.0, f).thdDb;
+            QVERIFY(std::fabs(glided - at24) < 0.1);
+        }
+    }
+
+    // Channels are independent: a stereo block gives each channel what mono gives it.
+    void stereoChannelsAreIndependent() {
+        for (Kind kind : kKinds) {
+            auto stereo = make(kind, 48000.0);
+            stereo->prepare(48000.0, 512, 2);
+            auto left = test::sine(440.0, 48000.0, 20000, 3.0);
+            auto right = test::whiteNoise(20000, 0.3, 9);
+            const auto expectedLeft = test::processMono(*make(kind, 48000.0), left, 512);
+            const auto expectedRight = test::processMono(*make(kind, 48000.0), right, 512);
+            for (int start = 0; start < 20000; start += 512) {
+                float* channels[2] = {left.data() + start, right.data() + start};
+                AudioBlock block(channels, 2, std::min(512, 20000 - start));
+                stereo->process(block);
+            }
+            QVERIFY(left == expectedLeft);
+            QVERIFY(right == expectedRight);
+        }
+    }
+
     // NaN and Inf never come out and never wedge the state: the output is exactly
     // what the same signal with silence in place of the bad samples gives.
     void nanAndInfAreDropouts() {
