@@ -241,6 +241,13 @@ void Preamp::Impl::runModels(const AudioBlock& chunk) noexcept {
     const int frames = chunk.numFrames();
     int pos = 0;
     while (pos < frames) {
+        // Switched back before the new model was heard: the outgoing one never
+        // stopped, so simply keep it.
+        if (fading && warmUpRemaining > 0 && targetModel == fadingFrom) {
+            activeModel = fadingFrom;
+            fading = false;
+            warmUpRemaining = 0;
+        }
         // A change that arrives during a fade waits for it to end, then starts
         // at the very next sample (not the next block), so blocks cannot matter.
         if (!fading && targetModel != activeModel) startFade();

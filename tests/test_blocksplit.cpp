@@ -102,7 +102,9 @@ private slots:
             {r / 5, [](Preamp& p) { p.setInputImpedanceOhms(2400.0f); p.setGainDb(30.0f); }},
             {r / 5 + 777, [](Preamp& p) { p.setLowCut(LowCut::Hz300); p.setPhaseInverted(true); }},
             {r / 2, [other](Preamp& p) { p.setModel(other); p.setPad(true); }},
-            {r / 2 + 500, [m](Preamp& p) { p.setModel(m); p.setLowCut(LowCut::Off); }}, // during the crossfade: queued
+            {r / 2 + 200, [m](Preamp& p) { p.setModel(m); p.setLowCut(LowCut::Off); }}, // back before it was heard
+            {r / 2 + 2000, [other](Preamp& p) { p.setModel(other); }},
+            {r / 2 + 2900, [m](Preamp& p) { p.setModel(m); }},                            // during the crossfade: queued
             {4 * r / 5, [](Preamp& p) { p.setSource(Source::DI); p.setInputImpedanceOhms(250000.0f); p.setOutputTrimDb(-6.0f); }},
             {r, [](Preamp& p) { p.setLowCut(LowCut::Hz160); p.setCalibrationDbu(10.0f); }},
         };

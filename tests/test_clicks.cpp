@@ -121,8 +121,10 @@ private slots:
                                            {0.5, [](Preamp& p) { p.setModel(Model::Transformer); }},
                                            {0.7, [](Preamp& p) { p.setModel(Model::Clean); }},
                                            {0.9, [](Preamp& p) { p.setModel(Model::Tube); }},
-                                           {0.91, [](Preamp& p) { p.setModel(Model::Transformer); }}}, // queued behind a fade
-                                 1.2, start);
+                                           {0.91, [](Preamp& p) { p.setModel(Model::Transformer); }},  // queued behind a fade
+                                           {1.1, [](Preamp& p) { p.setModel(Model::Clean); }},
+                                           {1.105, [](Preamp& p) { p.setModel(Model::Transformer); }}}, // back before it was heard
+                                 1.4, start);
             check(start == Model::Clean ? "Model changes from Clean" : start == Model::Tube ? "Model changes from Tube" : "Model changes from Transformer",
                   out);
         }
