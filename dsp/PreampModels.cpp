@@ -2,16 +2,18 @@
 //
 // Levels: each model maps digital full scale to its analogue level through
 // the calibration (0 dBFS = N dBu, default +18) and saturates at a fixed dBu:
-//   Clean        knee at +22 dBu, limit ~3 dB above it        (no latency)
-//   Tube         curve unit (start of hard overload) at +36 dBu
+//   Clean        knee at +22 dBu, smooth limit at +26.6 dBu       (no latency)
+//   Tube         curve unit (start of hard overload) at +36 dBu; its 2nd
+//                harmonic starts far below (THD -47 dB at -2 dBu = -20 dBFS)
 //   Transformer  core flux saturates for a 40 Hz sine at +20 dBu; the line
 //                amplifier behind it limits at +28 dBu
 //
 // Anti-aliasing: Tube and Transformer run their curves oversampled (Oversampler:
 // 4x below 88.2 kHz, 2x at 88.2/96, 1x at 176.4/192) so the curves always see
 // ~176-192 kHz. Clean may not add latency, so it uses first-order antiderivative
-// anti-aliasing (ADAA) on the residual f(x) - x only, which is exactly zero below
-// the knee: the output there is the input, bit for bit.
+// anti-aliasing (ADAA) on the residual f(x) - x only, between extrapolated
+// inputs (see below); the residual is exactly zero below the knee, so the output
+// there is the input, bit for bit.
 //
 // Latency: the halfbands and the models' own linear filters delay low
 // frequencies by a fraction of a sample; a first-order Thiran allpass at the
