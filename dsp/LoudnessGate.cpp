@@ -20,14 +20,14 @@ double LoudnessGate::energyToLufs(double energy) noexcept {
 double LoudnessGate::lufsToEnergy(double lufs) noexcept { return std::pow(10.0, (lufs - kLoudnessOffsetDb) / 10.0); }
 
 void LoudnessGate::prepare() {
-    bins_.assign(kBins, Sums{});
+    bins_.assign(kBins, Bin{});
     tree_.assign(kBins + 1, Sums{});
     absoluteGateEnergy_ = lufsToEnergy(kAbsoluteGateLufs);
     reset();
 }
 
 void LoudnessGate::reset() noexcept {
-    std::fill(bins_.begin(), bins_.end(), Sums{});
+    std::fill(bins_.begin(), bins_.end(), Bin{});
     std::fill(tree_.begin(), tree_.end(), Sums{});
     gatedBlocks_ = 0;
     gatedEnergy_ = 0.0;
@@ -60,8 +60,11 @@ void LoudnessGate::addBlock(double energy) noexcept {
     if (bins_.empty() || !(energy >= absoluteGateEnergy_)) return; // also rejects NaN
     if (energy > std::numeric_limits<double>::max()) return;      // an infinite block would poison every sum
     const int bin = binOf(energyToLufs(energy));
-    bins_[static_cast<size_t>(bin)].count += 1.0;
-    bins_[static_cast<size_t>(bin)].energy += energy;
+    Bin& b = bins_[static_cast<size_t>(bin)];
+    b.minEnergy = b.count > 0.0 ? std::min(b.minEnergy, energy) : energy;
+    b.maxEnergy = b.count > 0.0 ? std::max(b.maxEnergy, energy) : energy;
+    b.count += 1.0;
+    b.energy += energy;
     treeAdd(kBins - bin, 1.0, energy);
     ++gatedBlocks_;
     gatedEnergy_ += energy;
@@ -84,11 +87,16 @@ void LoudnessGate::update() noexcept {
     const int bin = binOf(thresholdLufs);
     // Bins strictly above the threshold's bin (ranks 1 .. kBins-1-bin) count whole.
     Sums above = treeSum(kBins - 1 - bin);
-    // The threshold's own bin counts for the share of its width above the threshold.
-    const double binTop = kAbsoluteGateLufs + (bin + 1) * kBinLu;
-    const double share = bin == kBins - 1 ? 1.0 : std::clamp((binTop - thresholdLufs) / kBinLu, 0.0, 1.0);
-    above.count += share * bins_[static_cast<size_t>(bin)].count;
-    above.energy += share * bins_[static_cast<size_t>(bin)].energy;
+    // The threshold's own bin: whole, none, or the share of its blocks' range above the threshold.
+    const Bin& b = bins_[static_cast<size_t>(bin)];
+    double share = 0.0;
+    if (b.count > 0.0) {
+        if (thresholdEnergy <= b.minEnergy) share = 1.0;
+        else if (thresholdEnergy > b.maxEnergy) share = 0.0;
+        else share = std::log(b.maxEnergy / thresholdEnergy) / std::log(b.maxEnergy / b.minEnergy);
+    }
+    above.count += share * b.count;
+    above.energy += share * b.energy;
     integratedLufs_ = above.count > 0.0 ? energyToLufs(above.energy / above.count)
                                         : -std::numeric_limits<double>::infinity();
 }

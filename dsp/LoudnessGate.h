@@ -5,14 +5,19 @@
 //
 // Every 400 ms gating block that passes the absolute gate (-70 LUFS) lands in
 // one of 8000 bins of 0.01 LU between -70 and +10 LUFS; a bin keeps how many
-// blocks it holds and their summed energy, so sums are exact and only the
-// relative-gate decision is quantised. The relative threshold (-10 LU below
-// the mean of all blocks over -70) comes from exact totals; bins above it are
-// summed exactly and the bin the threshold falls in counts in proportion to
-// the part of it that lies above the threshold. The error against keeping
-// every block is far under 0.01 LU for programme material. Blocks louder than
-// +10 LUFS (only possible with float signals well over full scale) go in the
-// top bin with their true energy.
+// blocks it holds, their summed energy and the smallest and largest of them,
+// so sums are exact and only the relative-gate decision can be approximate.
+// The relative threshold (-10 LU below the mean of all blocks over -70) comes
+// from exact totals; bins above it are summed exactly. The bin the threshold
+// falls in counts whole if the threshold is at or under its smallest block,
+// not at all if over its largest (exact for tones and other steady levels,
+// where many identical blocks can sit right at the threshold), and otherwise
+// in proportion to the part of its [smallest, largest] range in LU that lies
+// above the threshold. Against keeping every block the error stays under
+// 0.01 LU (0.003 LU worst in tests/test_meters.cpp on 100 000 blocks of
+// randomly wandering level). Blocks louder than +10 LUFS (only possible
+// with float signals well over full scale) go in the top bin with their true
+// energy.
 //
 // Bin sums are kept in two Fenwick trees indexed from the loudest bin down,
 // so adding a block and re-evaluating the integrated loudness at every 100 ms
@@ -51,12 +56,18 @@ private:
         double count = 0.0;
         double energy = 0.0;
     };
+    struct Bin {
+        double count = 0.0;
+        double energy = 0.0;
+        double minEnergy = 0.0;
+        double maxEnergy = 0.0;
+    };
     void treeAdd(int rank, double count, double energy) noexcept;
     Sums treeSum(int ranks) const noexcept; // over the loudest `ranks` bins
     void update() noexcept;
 
     double absoluteGateEnergy_ = 0.0;
-    std::vector<Sums> bins_;
+    std::vector<Bin> bins_;
     std::vector<Sums> tree_; // 1-based Fenwick tree; rank 1 is the loudest bin
     uint64_t gatedBlocks_ = 0;
     double gatedEnergy_ = 0.0;
