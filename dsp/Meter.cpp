@@ -61,6 +61,10 @@ inline LevelWindow unpackWindow(uint64_t bits) noexcept {
     return window;
 }
 
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "the window is read on the audio thread");
+
+constexpr double kSilentLufs = -std::numeric_limits<double>::infinity();
+
 inline float toDb(double gain) noexcept {
     return gain > 0.0 ? static_cast<float>(20.0 * std::log10(gain)) : kMinusInfinityDb;
 }
@@ -240,13 +244,13 @@ struct Meter::Impl {
         s.truePeakHoldDb = static_cast<float>(trueHold.levelDb());
         const double meanSquare = prepared ? rms.sum(0) / rms.windowLength(0) : 0.0;
         s.rmsDb = meanSquare > 0.0 ? static_cast<float>(10.0 * std::log10(meanSquare)) : kMinusInfinityDb;
-        s.momentaryLufs = static_cast<float>(prepared ? loudness.momentaryLufs() : -HUGE_VAL);
-        s.shortTermLufs = static_cast<float>(prepared ? loudness.shortTermLufs() : -HUGE_VAL);
-        s.integratedLufs = static_cast<float>(prepared ? loudness.integratedLufs() : -HUGE_VAL);
+        s.momentaryLufs = static_cast<float>(prepared ? loudness.momentaryLufs() : kSilentLufs);
+        s.shortTermLufs = static_cast<float>(prepared ? loudness.shortTermLufs() : kSilentLufs);
+        s.integratedLufs = static_cast<float>(prepared ? loudness.integratedLufs() : kSilentLufs);
         s.maxSamplePeakDb = toDb(maxSamplePeak);
         s.maxTruePeakDb = toDb(maxTruePeak);
-        s.maxMomentaryLufs = static_cast<float>(prepared ? loudness.maxMomentaryLufs() : -HUGE_VAL);
-        s.maxShortTermLufs = static_cast<float>(prepared ? loudness.maxShortTermLufs() : -HUGE_VAL);
+        s.maxMomentaryLufs = static_cast<float>(prepared ? loudness.maxMomentaryLufs() : kSilentLufs);
+        s.maxShortTermLufs = static_cast<float>(prepared ? loudness.maxShortTermLufs() : kSilentLufs);
         // A clip reset requested but not yet seen by process() already shows (offline use).
         const bool resetPending = clipResetRequests.load(std::memory_order_acquire) != clipResetsHandled;
         s.clipEvents = resetPending ? 0 : clipEvents;
