@@ -117,7 +117,8 @@ int integerLatencyAbove(double delay) noexcept {
 // -64 dBc, drive-for-drive, at 5 kHz). What little overshoot the extrapolation
 // leaves at extreme drives on high frequencies is caught by a clamp at the
 // ceiling, which never acts on signals inside the measured drive range.
-// Below the knee both segment ends are below it, g = 0, and y = x bit for bit.
+// Well below the knee the input and both segment ends are below it, g = 0, and
+// y = x bit for bit.
 namespace {
 
 struct CleanCurve {
@@ -194,7 +195,9 @@ void CleanModel::process(AudioBlock& block) noexcept {
                 const double k = s.kneeTrack[static_cast<size_t>(n)];
                 const double ahead = 1.5 * in - 0.5 * x1;
                 const double aheadBefore = 1.5 * x1 - 0.5 * x2;
-                if (std::fabs(ahead) > k || std::fabs(aheadBefore) > k) {
+                // The input itself is checked too: extrapolated ends can both sit below the
+                // knee while the input does not (noise near Nyquist), and the clamp must see it.
+                if (std::fabs(in) > k || std::fabs(ahead) > k || std::fabs(aheadBefore) > k) {
                     const CleanCurve curve{k, Impl::kHeadroomOverKnee * k};
                     const double ceiling = k + curve.headroom;
                     const double y = in + curve.residualAdaa(aheadBefore, ahead);
@@ -269,8 +272,20 @@ inline float onePoleCoefficient(float w) noexcept {
     return numerator / (15.0f - 6.0f * w2 + numerator);
 }
 
+// The low-pass corners, held below 0.3 of the oversampled rate (angle <= ~0.94 rad,
+// where the Pade tan is within 0.1 %): only bites below 44.1 kHz host rates, where
+// 50 kHz would not fit.
+struct TubeCutoffs {
+    float low, driven;
+};
+TubeCutoffs tubeCutoffs(double sampleRate) noexcept {
+    const float limit = static_cast<float>(0.3 * oversampledRate(sampleRate));
+    const float low = std::min(TubeConstants::kCutoffLowHz, limit);
+    return {low, std::min(TubeConstants::kCutoffDrivenHz, 0.5f * low)};
+}
+
 double tubeModelDelay(double sampleRate) noexcept {
-    const double G = onePoleCoefficient(static_cast<float>(kPi * TubeConstants::kCutoffLowHz / oversampledRate(sampleRate)));
+    const double G = onePoleCoefficient(static_cast<float>(kPi * tubeCutoffs(sampleRate).low / oversampledRate(sampleRate)));
     const double p = 1.0 - 2.0 * G;
     const double lowPass = lowFrequencyDelayOf([&](Complex zInv) { return (1.0 + zInv) / (1.0 - p * zInv); });
     return Oversampler::lowFrequencyDelayFor(sampleRate) + lowPass / Oversampler::factorFor(sampleRate);
@@ -291,6 +306,7 @@ struct TubeModel::Impl {
     std::vector<float> inputTrack, outputTrack, work, driveTrack, biasTrack, rootTrack;
     std::vector<Float4> highTrack;
     float envelopeCoefficient = 0.0f, dcCoefficient = 0.0f, cutoffScale = 0.0f;
+    TubeCutoffs cutoffs{};
     float thiran = 0.0f;
     int latency = 0;
     int maxBlock = 0;
@@ -309,8 +325,8 @@ void TubeModel::Impl::run(Channel& channel, Oversampler::Channel& filters, float
     Channel ch = channel;
     const float b0 = TubeConstants::kBias;
     const float norm = std::pow(1.0f + b0 * b0, 1.5f); // 1 / s'(b0): unity small-signal gain
-    const float invCutoffLow = 1.0f / TubeConstants::kCutoffLowHz;
-    const float invCutoffSpan = 1.0f / TubeConstants::kCutoffDrivenHz - invCutoffLow;
+    const float invCutoffLow = 1.0f / cutoffs.low;
+    const float invCutoffSpan = 1.0f / cutoffs.driven - invCutoffLow;
     const float ec = envelopeCoefficient;
     float* u = work.data();
     float* drive = driveTrack.data();
@@ -399,6 +415,7 @@ void TubeModel::prepare(double sampleRate, int maxBlockSize, int channels) {
     s.envelopeCoefficient = static_cast<float>(1.0 - std::exp(-1.0 / (TubeConstants::kEnvelopeSeconds * sampleRate)));
     s.dcCoefficient = static_cast<float>(1.0 - std::exp(-2.0 * kPi * TubeConstants::kDcHz / sampleRate));
     s.cutoffScale = static_cast<float>(kPi / oversampledRate(sampleRate));
+    s.cutoffs = tubeCutoffs(sampleRate);
     const double delay = tubeModelDelay(sampleRate);
     s.latency = integerLatencyAbove(delay);
     s.thiran = FractionalDelay::coefficientFor(s.latency - delay);
@@ -491,7 +508,9 @@ struct StateSpace {
 };
 
 StateSpace resonanceStateSpace(double sampleRate) noexcept {
-    const double g = std::tan(kPi * TransformerConstants::kResonanceHz / oversampledRate(sampleRate));
+    // Held below 0.4 of the oversampled rate: only bites below 44.1 kHz host rates.
+    const double corner = std::min(TransformerConstants::kResonanceHz, 0.4 * oversampledRate(sampleRate));
+    const double g = std::tan(kPi * corner / oversampledRate(sampleRate));
     const double k = 1.0 / TransformerConstants::kResonanceQ;
     const double a1 = 1.0 / (1.0 + g * (g + k)), a2 = g * a1, a3 = g * a2;
     // From v3 = x - ic2, v1 = a1 ic1 + a2 v3, v2 = ic2 + a2 ic1 + a3 v3,
@@ -583,6 +602,9 @@ void TransformerModel::Impl::run(Channel& channel, Oversampler::Channel& filters
     Channel ch = channel;
     const ResonanceBlock r = resonance;
     const float leakDt = leak * dt;
+    // The Euler step stays monotone while leakDt (1 + 3 p^2) < 1; at 44.1 kHz and up
+    // that allows |p| > 20, so the clamp only tightens at low host rates.
+    const float maxFlux = std::min(TransformerConstants::kMaxFlux, std::sqrt((1.0f / leakDt - 1.0f) / 3.0f));
     float* driven = work.data();
     Float4* high = highTrack.data();
 
@@ -592,7 +614,7 @@ void TransformerModel::Impl::run(Channel& channel, Oversampler::Channel& filters
         const float v = sanitize(x[n]);
         const float p = ch.flux;
         const float q = std::clamp(p * ((1.0f - leakDt) - leakDt * p * p) + dt * v * inverseFluxTrack[static_cast<size_t>(n)],
-                                   -TransformerConstants::kMaxFlux, TransformerConstants::kMaxFlux);
+                                   -maxFlux, maxFlux);
         ch.flux = q;
         driven[n] = (v - leak * fluxTrack[static_cast<size_t>(n)] * (q * q * q)) * ampInTrack[static_cast<size_t>(n)];
     }
