@@ -54,11 +54,15 @@ int measure(const char* path, double approxHz) {
     std::vector<float> interleaved(static_cast<size_t>(info.frames * info.channels));
     sf_readf_float(file, interleaved.data(), info.frames);
     sf_close(file);
-    if (info.frames < kFftSize * 2) { std::fprintf(stderr, "alias_tool: %s is too short\n", path); return 1; }
-    // The last 65536 frames of channel 0: well past any start-up transient.
+    // 65536 frames of channel 0 ending 0.1 s before the end: well past the
+    // start-up transient, and clear of the end, where the tone stops abruptly
+    // and a latency-compensated render shows the model's response to that stop.
+    const sf_count_t endMargin = info.samplerate / 10;
+    if (info.frames < kFftSize * 2 + endMargin) { std::fprintf(stderr, "alias_tool: %s is too short\n", path); return 1; }
+    const sf_count_t first = info.frames - endMargin - kFftSize;
     std::vector<float> tail(kFftSize);
     for (int i = 0; i < kFftSize; ++i)
-        tail[static_cast<size_t>(i)] = interleaved[static_cast<size_t>((info.frames - kFftSize + i) * info.channels)];
+        tail[static_cast<size_t>(i)] = interleaved[static_cast<size_t>((first + i) * info.channels)];
     const double frequency = gainstage::test::coherentFrequency(approxHz, info.samplerate, kFftSize);
     const auto analysis = gainstage::test::analyzeHarmonics(tail.data(), kFftSize, info.samplerate, frequency);
     std::printf("%.1f %.1f\n", analysis.nonHarmonicDbc, analysis.thdDb);

@@ -11,7 +11,8 @@
 # Aliasing: the file is a 5 kHz sine at 0 dBFS (the condition of the anchors'
 # figures in shared/REFERENCE.md); Gainstage's Gain is lowered by 20 dB from
 # each drive's value so its model sees exactly the level that defines the drive
-# (drives are defined on a -20 dBFS sine). Non-harmonic energy 20 Hz-20 kHz, dBc.
+# (drives are defined on a -20 dBFS sine). Non-harmonic energy 20 Hz-20 kHz, dBc,
+# and THD, so that each renderer's aliasing is read against how hard it distorts.
 #
 # Needs a build with benchmarks (./scripts/test makes one) and Debian's
 # lv2file, guitarix-lv2 and zam-plugins. Usage: tests/bench/compare_lv2.sh [BUILD_DIR]
@@ -57,7 +58,7 @@ lv2() { lv2file -b 256 -i "$WORK/in.wav" -o "$1" "$2"; }
 gs_base=$(median_ms render "$WORK/clean.wav" --model clean)
 lv2_base=$(median_ms lv2 "$WORK/booster.wav" "$BOOSTER")
 
-printf '%-34s %10s %12s %12s\n' "renderer" "median ms" "ns/sample" "alias dBc"
+printf '%-36s %10s %10s %10s %8s\n' "renderer" "median ms" "ns/sample" "alias dBc" "THD dB"
 declare -A NS
 for drive in moderate heavy extreme; do
     thd=$(case $drive in moderate) echo -30;; heavy) echo -15;; extreme) echo -10;; esac)
@@ -65,17 +66,17 @@ for drive in moderate heavy extreme; do
     file_gain=$(awk -v g="$gain" 'BEGIN { printf "%.2f", g - 20 }')
     ms=$(median_ms render "$WORK/tube-$drive.wav" --model tube --gain "$file_gain")
     NS[$drive]=$(ns_per_sample "$ms" "$gs_base")
-    alias=$("$ALIAS_TOOL" measure "$WORK/tube-$drive.wav" --freq 5000 | cut -d' ' -f1)
-    printf '%-34s %10s %12s %12s\n' "gainstage tube $drive (gain $gain)" "$ms" "${NS[$drive]}" "$alias"
+    read -r alias thd < <("$ALIAS_TOOL" measure "$WORK/tube-$drive.wav" --freq 5000)
+    printf '%-36s %10s %10s %10s %8s\n' "gainstage tube $drive (gain $gain)" "$ms" "${NS[$drive]}" "$alias" "$thd"
 done
 for plugin in studiopre zamtube; do
     uri=$([ $plugin = studiopre ] && echo "$STUDIOPRE" || echo "$ZAMTUBE")
     ms=$(median_ms lv2 "$WORK/$plugin.wav" "$uri")
     NS[$plugin]=$(ns_per_sample "$ms" "$lv2_base")
-    alias=$("$ALIAS_TOOL" measure "$WORK/$plugin.wav" --freq 5000 | cut -d' ' -f1)
-    printf '%-34s %10s %12s %12s\n' "lv2file -b 256 $plugin (defaults)" "$ms" "${NS[$plugin]}" "$alias"
+    read -r alias thd < <("$ALIAS_TOOL" measure "$WORK/$plugin.wav" --freq 5000)
+    printf '%-36s %10s %10s %10s %8s\n' "lv2file -b 256 $plugin (defaults)" "$ms" "${NS[$plugin]}" "$alias" "$thd"
 done
-printf '%-34s %10s %12s\n' "baseline: gainstage --model clean" "$gs_base" "-"
-printf '%-34s %10s %12s\n' "baseline: lv2file gxbooster" "$lv2_base" "-"
+printf '%-36s %10s\n' "baseline: gainstage --model clean" "$gs_base"
+printf '%-36s %10s\n' "baseline: lv2file gxbooster" "$lv2_base"
 awk -v g="${NS[moderate]}" -v s="${NS[studiopre]}" -v z="${NS[zamtube]}" \
     'BEGIN { printf "speed-up at moderate drive: %.1fx vs gx_studiopre, %.1fx vs ZamTube\n", s / g, z / g }'
