@@ -200,3 +200,18 @@ double clickRatio(const float* samples, int begin, int end, double frequencyHz, 
 }
 
 } // namespace gainstage::test
+
+namespace gainstage::test {
+
+float countingSample(int64_t n) {
+    const int32_t value = static_cast<int32_t>(n & 0xFFFFFF) - 0x800000;
+    return static_cast<float>(value) / 8388608.0f;
+}
+
+int64_t countingIndex(float value) {
+    const double scaled = static_cast<double>(value) * 8388608.0;
+    if (scaled < -8388608.0 || scaled >= 8388608.0 || scaled != std::floor(scaled)) return -1;
+    return (static_cast<int64_t>(scaled) + 0x800000) & 0xFFFFFF;
+}
+
+} // namespace gainstage::test

@@ -68,3 +68,14 @@ int bestAlignmentLag(const float* reference, const float* delayed, int count, in
 double clickRatio(const float* samples, int begin, int end, double frequencyHz, double sampleRate, int* worstIndex = nullptr);
 
 } // namespace gainstage::test
+
+namespace gainstage::test {
+
+// Counting signal for bit-exact capture tests: sample n is the 24-bit integer
+// (n mod 2^24) - 2^23, over 2^23, so every value is exact in 24-bit PCM and in
+// float, and a dropped, repeated or changed sample shows as a wrong index.
+float countingSample(int64_t n);
+// The n (mod 2^24) that countingSample gave `value`; -1 if `value` is not such a sample.
+int64_t countingIndex(float value);
+
+} // namespace gainstage::test
