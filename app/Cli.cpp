@@ -19,7 +19,7 @@ namespace {
 const QString kHelp = QStringLiteral("help");
 
 std::vector<Command> allCommands() {
-    return {analyzeCommand(), renderCommand()};
+    return {analyzeCommand(), renderCommand(), devicesCommand()};
 }
 
 const Command* findCommand(const std::vector<Command>& commands, const QString& name) {

@@ -25,6 +25,7 @@ struct Command {
 
 Command analyzeCommand();
 Command renderCommand();
+Command devicesCommand(); // app/DevicesCommand.cpp
 
 // --json and --window, shared by every command that prints a report.
 void addReportOptions(QCommandLineParser& parser);
