@@ -82,7 +82,10 @@ void Track::prepare(double sampleRate, int maxBlockFrames) {
     channelBuffers_[0] = scratch_.get();
     channelBuffers_[1] = scratch_.get() + block;
     const size_t captureFrames = std::max(kMinCaptureFrames, static_cast<size_t>(std::ceil(kCaptureSeconds * sampleRate)));
-    capture_ = std::make_shared<CaptureStreams>(channels_, captureFrames);
+    // Keep the rings the disk side may already hold when they are big enough
+    // (a restart at the same rate); a new rate or a first prepare makes new ones.
+    if (!capture_ || capture_->processed.capacity() < captureFrames * static_cast<size_t>(channels_))
+        capture_ = std::make_shared<CaptureStreams>(channels_, captureFrames);
     capturing_ = false;
     smoothersPrimed_ = false;
     lastPlayback_ = nullptr;

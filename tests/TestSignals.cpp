@@ -215,3 +215,34 @@ int64_t countingIndex(float value) {
 }
 
 } // namespace gainstage::test
+
+namespace gainstage::test {
+
+float countingSample(int64_t n, int channel) {
+    const int64_t k = (n * 3 + static_cast<int64_t>(channel) * 333331) & ((int64_t{1} << 20) - 1);
+    // k in [0, 2^20): centre it and scale by 2^-24; k == 2^19 would be 0, so shift zero to +2^-24.
+    const int64_t centred = k - (int64_t{1} << 19);
+    return static_cast<float>(centred == 0 ? 1 : centred) * (1.0f / 16777216.0f);
+}
+
+std::vector<float> countingSignal(int frames, int channel, int64_t firstSample) {
+    std::vector<float> out(static_cast<size_t>(std::max(frames, 0)));
+    for (int i = 0; i < frames; ++i) out[static_cast<size_t>(i)] = countingSample(firstSample + i, channel);
+    return out;
+}
+
+std::vector<int64_t> onsets(const float* samples, int64_t count, float threshold, int quietBefore) {
+    std::vector<int64_t> result;
+    int64_t quiet = quietBefore; // the start counts as quiet
+    for (int64_t i = 0; i < count; ++i) {
+        if (std::fabs(samples[i]) > threshold) {
+            if (quiet >= quietBefore) result.push_back(i);
+            quiet = 0;
+        } else {
+            ++quiet;
+        }
+    }
+    return result;
+}
+
+} // namespace gainstage::test

@@ -67,6 +67,16 @@ int bestAlignmentLag(const float* reference, const float* delayed, int count, in
 // largest ratio is.
 double clickRatio(const float* samples, int begin, int end, double frequencyHz, double sampleRate, int* worstIndex = nullptr);
 
+// A counting signal for bit-exact transport tests: sample n of `channel` is a
+// distinct multiple of 2^-24 (|x| < 2^-5, far below any headroom, never
+// subnormal), unique over 2^20 consecutive samples, and different per channel.
+float countingSample(int64_t n, int channel);
+std::vector<float> countingSignal(int frames, int channel, int64_t firstSample = 0);
+
+// Indices i in [0, count) where |x[i]| > threshold after at least `quietBefore`
+// samples at or below it (onsets of clicks or bursts).
+std::vector<int64_t> onsets(const float* samples, int64_t count, float threshold, int quietBefore);
+
 } // namespace gainstage::test
 
 namespace gainstage::test {
