@@ -1,5 +1,6 @@
 #include "core/PortAudioBackend.h"
 
+#include <dlfcn.h>
 #include <portaudio.h>
 #include <pa_jack.h>
 
@@ -12,6 +13,50 @@
 #include <optional>
 
 #include "core/QuietStderr.h"
+
+// ---- Surviving a JACK server that died under an open stream ---------------
+//
+// PortAudio 19.6's JACK host API (as Debian builds it, with assertions on)
+// cannot let go of a client whose server is gone:
+// - Pa_AbortStream / Pa_StopStream / Pa_CloseStream wait for the JACK process
+//   thread to acknowledge the stop, with a 10-minute timeout, and that thread
+//   died with the server;
+// - Pa_Terminate asserts that jack_deactivate() and jack_client_close()
+//   return 0, and both fail once the server is unreachable: the process aborts.
+// Yet reopening on a restarted server needs Pa_Terminate + Pa_Initialize.
+// Two narrow workarounds, used only on that path:
+// 1. The lost stream is detached rather than closed: its magic number (the
+//    first field of every PortAudio stream, PaUtilStreamRepresentation::magic,
+//    unchanged since v19) is cleared, so Pa_CloseStream only unlinks it from
+//    PortAudio's list of open streams and returns paBadStreamPtr without
+//    waiting. Its memory (a few KB) is leaked once per server crash.
+// 2. This executable defines jack_deactivate and jack_client_close (the
+//    dynamic linker prefers them to libjack's, as with any interposed symbol);
+//    they call libjack's own and report success while PortAudio is being
+//    terminated after a server loss, so PortAudio's assertion holds. Outside
+//    that window they return libjack's result unchanged.
+namespace {
+std::atomic<bool> toleratingDeadJackServer{false};
+
+template <typename Function>
+Function realJackFunction(const char* name) {
+    return reinterpret_cast<Function>(::dlsym(RTLD_NEXT, name));
+}
+
+int tolerant(int result) {
+    return result != 0 && toleratingDeadJackServer.load(std::memory_order_acquire) ? 0 : result;
+}
+} // namespace
+
+extern "C" int jack_deactivate(void* client) {
+    static const auto real = realJackFunction<int (*)(void*)>("jack_deactivate");
+    return tolerant(real ? real(client) : -1);
+}
+
+extern "C" int jack_client_close(void* client) {
+    static const auto real = realJackFunction<int (*)(void*)>("jack_client_close");
+    return tolerant(real ? real(client) : -1);
+}
 
 namespace gainstage {
 
@@ -381,15 +426,22 @@ QString PortAudioBackend::lossReason() const {
 // [control thread, portAudioMutex held]
 void PortAudioBackend::releaseStream(bool callStopped) {
     auto* stream = static_cast<PaStream*>(stream_);
+    // The server may have gone before the watchdog looked (close() right after a crash).
+    if (device_.hostApi == QLatin1String("JACK") && Pa_IsStreamActive(stream) == 0) jackServerGone_ = true;
     {
         const QuietStderr quiet;
-        // A lost stream is aborted: stopping would wait for buffers a dead
-        // server never plays.
-        if (deviceLost_.load(std::memory_order_acquire) || Pa_IsStreamActive(stream) != 1)
+        if (jackServerGone_) {
+            // See the top of this file: closing would wait 10 minutes.
+            *static_cast<unsigned long*>(stream) = 0;
+            Pa_CloseStream(stream);
+        } else if (deviceLost_.load(std::memory_order_acquire) || Pa_IsStreamActive(stream) != 1) {
+            // Stopping would wait for buffers a lost device never plays.
             Pa_AbortStream(stream);
-        else
+            Pa_CloseStream(stream);
+        } else {
             Pa_StopStream(stream);
-        Pa_CloseStream(stream);
+            Pa_CloseStream(stream);
+        }
     }
     stream_ = nullptr;
     if (callStopped && callback_) callback_->audioStreamStopped(false);
@@ -399,8 +451,11 @@ void PortAudioBackend::releaseStream(bool callStopped) {
 // [control thread, portAudioMutex held]
 void PortAudioBackend::terminatePortAudio() {
     if (!portAudioInitialised_) return;
+    if (jackServerGone_) toleratingDeadJackServer.store(true, std::memory_order_release);
     terminatePortAudioQuietly();
+    toleratingDeadJackServer.store(false, std::memory_order_release);
     portAudioInitialised_ = false;
+    jackServerGone_ = false;
 }
 
 void PortAudioBackend::stopWatchdog() {
@@ -484,9 +539,13 @@ void PortAudioBackend::watchdogLoop() {
         QString reason;
         // Pa_IsStreamActive only reads a flag here (JACK clears it when the
         // server shuts down), so it is safe beside the audio thread.
-        if (finished_.load(std::memory_order_acquire) || Pa_IsStreamActive(static_cast<PaStream*>(stream_)) != 1)
-            reason = QStringLiteral("%1 stopped (the device or the JACK server went away)")
-                         .arg(describe(device_.hostApi, device_.name));
+        if (finished_.load(std::memory_order_acquire) || Pa_IsStreamActive(static_cast<PaStream*>(stream_)) != 1) {
+            // On JACK a stream goes inactive unasked only when the server shuts down.
+            jackServerGone_ = device_.hostApi == QLatin1String("JACK");
+            reason = QStringLiteral("%1 stopped (%2)")
+                         .arg(describe(device_.hostApi, device_.name),
+                              jackServerGone_ ? QStringLiteral("the JACK server went away") : QStringLiteral("the device went away"));
+        }
         else if (now - lastProgress > stallLimit)
             reason = QStringLiteral("%1 delivered no audio for more than %2 s").arg(describe(device_.hostApi, device_.name)).arg(kDeviceStallSeconds);
         if (reason.isEmpty()) continue;

@@ -102,6 +102,8 @@ private:
     mutable std::mutex watchdogMutex_;
     std::condition_variable watchdogWake_;
     bool watchdogStop_ = false; // guarded by watchdogMutex_
+    // Set by the watchdog before it reports the loss, read by close() after joining it.
+    bool jackServerGone_ = false;
     QString lossReason_;        // guarded by watchdogMutex_
 };
 

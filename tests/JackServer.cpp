@@ -1,0 +1,196 @@
+#include "JackServer.h"
+
+#include <jack/jack.h>
+
+#include <QByteArray>
+#include <QDir>
+#include <QFile>
+#include <QStandardPaths>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace gainstage::test {
+
+namespace {
+
+std::atomic<int> serverCounter{0};
+
+// Servers still running at exit (a test that threw, or a qFatal): killed by an atexit handler.
+std::mutex& registryMutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+std::set<pid_t>& liveServers() {
+    static std::set<pid_t> pids;
+    return pids;
+}
+void killLeftoverServers() {
+    const std::lock_guard lock(registryMutex());
+    for (const pid_t pid : liveServers()) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+    }
+    liveServers().clear();
+}
+void registerServer(pid_t pid) {
+    static const bool registered = [] { return std::atexit(killLeftoverServers) == 0; }();
+    (void)registered;
+    const std::lock_guard lock(registryMutex());
+    liveServers().insert(pid);
+}
+void unregisterServer(pid_t pid) {
+    const std::lock_guard lock(registryMutex());
+    liveServers().erase(pid);
+}
+
+void silentJackMessage(const char*) {}
+
+QString tailOf(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) return QString();
+    const QByteArray text = file.readAll();
+    return QString::fromLocal8Bit(text.right(600)).simplified();
+}
+
+} // namespace
+
+JackServer::JackServer() : JackServer(Options{}) {}
+
+JackServer::JackServer(Options options)
+    : options_(options), name_(QStringLiteral("gs-%1-%2").arg(::getpid()).arg(serverCounter.fetch_add(1))) {}
+
+JackServer::~JackServer() {
+    stop();
+    if (!logPath_.isEmpty()) QFile::remove(logPath_);
+}
+
+QString JackServer::jackdPath() {
+    return QStandardPaths::findExecutable(QStringLiteral("jackd"));
+}
+
+bool JackServer::start(QString* error, int timeoutMs) {
+    stop();
+    const QString jackd = jackdPath();
+    if (jackd.isEmpty()) {
+        if (error) *error = QStringLiteral("jackd is not installed (Debian package jackd2)");
+        return false;
+    }
+    logPath_ = QDir::temp().filePath(name_ + QStringLiteral(".log"));
+
+    // Everything the child needs is built before fork(): after it, only
+    // async-signal-safe calls until exec.
+    const QList<QByteArray> arguments = {
+        QFile::encodeName(jackd),      "--no-realtime",
+        "-n",                          name_.toLocal8Bit(),
+        "-d",                          "dummy",
+        "-r",                          QByteArray::number(options_.sampleRate),
+        "-p",                          QByteArray::number(options_.period),
+        "-C",                          QByteArray::number(options_.captureChannels),
+        "-P",                          QByteArray::number(options_.playbackChannels),
+    };
+    std::vector<char*> argv;
+    for (const QByteArray& argument : arguments) argv.push_back(const_cast<char*>(argument.constData()));
+    argv.push_back(nullptr);
+    const int log = ::open(QFile::encodeName(logPath_).constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const pid_t parent = ::getpid();
+
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        if (log >= 0) ::close(log);
+        if (error) *error = QStringLiteral("fork failed");
+        return false;
+    }
+    if (pid == 0) {
+        // The server dies with the test process, whatever kills it.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(127);
+        if (log >= 0) {
+            ::dup2(log, 1);
+            ::dup2(log, 2);
+        }
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    if (log >= 0) ::close(log);
+    pid_ = pid;
+    registerServer(pid);
+
+    if (!waitUntilAcceptingClients(timeoutMs)) {
+        const QString output = tailOf(logPath_);
+        kill();
+        if (error)
+            *error = QStringLiteral("jackd '%1' did not accept clients within %2 ms; it said: %3").arg(name_).arg(timeoutMs).arg(output);
+        return false;
+    }
+    ::setenv("JACK_DEFAULT_SERVER", name_.toLocal8Bit().constData(), 1);
+    // Never let a client library start a server of its own.
+    ::setenv("JACK_NO_START_SERVER", "1", 1);
+    return true;
+}
+
+bool JackServer::waitUntilAcceptingClients(int timeoutMs) {
+    // libjack prints every failed attempt; the probe is expected to fail at first.
+    jack_set_error_function(silentJackMessage);
+    jack_set_info_function(silentJackMessage);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    const QByteArray serverName = name_.toLocal8Bit();
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) { // jackd gave up
+            unregisterServer(pid_);
+            pid_ = -1;
+            return false;
+        }
+        jack_status_t jackStatus{};
+        jack_client_t* probe = jack_client_open("gs-probe", static_cast<jack_options_t>(JackNoStartServer | JackServerName), &jackStatus,
+                                                serverName.constData());
+        if (probe) {
+            jack_client_close(probe);
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+void JackServer::stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    reap(3000);
+}
+
+void JackServer::kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    reap(3000);
+}
+
+void JackServer::reap(int timeoutMs) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+            unregisterServer(pid_);
+            pid_ = -1;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    unregisterServer(pid_);
+    pid_ = -1;
+}
+
+} // namespace gainstage::test
