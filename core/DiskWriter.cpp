@@ -318,8 +318,8 @@ void DiskWriter::failStream(Stream& stream, int index) {
 void DiskWriter::refreshRemaining() {
     double bytesPerSecond = 0.0;
     QString folder;
+    // Every armed stream counts, a failed one too: it is what the next take will need.
     for (const auto& stream : streams_) {
-        if (stream->failed) continue;
         bytesPerSecond += static_cast<double>(stream->config.channels) * bytesPerSample(stream->config.format) * stream->config.sampleRate;
         if (folder.isEmpty()) folder = QFileInfo(stream->config.filePath).absolutePath();
     }
