@@ -337,6 +337,22 @@ void Track::processBlock(const BlockContext& context, float* busLeft, float* bus
         result.locateRequested = true;
     }
     bool played = false;
+    if (stream && !context.rolling) {
+        // Stopped: still drop data a locate made stale, so the reader can refill
+        // the ring before play starts and the first frames are there in time.
+        if (stream->servedGeneration.load(std::memory_order_acquire) != stream->requestedGeneration.load(std::memory_order_relaxed)) {
+            stream->framesConsumed_ += stream->ring.discard(stream->ring.readAvailable()) / static_cast<size_t>(stream->channels);
+        } else {
+            const uint64_t expected = stream->servedFromFrame.load(std::memory_order_relaxed) +
+                                      static_cast<uint64_t>(context.position - stream->locatedAt_);
+            if (stream->framesConsumed_ < expected) {
+                const size_t ch = static_cast<size_t>(stream->channels);
+                const size_t behind = static_cast<size_t>(expected - stream->framesConsumed_);
+                stream->framesConsumed_ += stream->ring.discard(std::min(behind, stream->ring.readAvailable() / ch) * ch) / ch;
+                result.wantsReader = true;
+            }
+        }
+    }
     if (stream && context.rolling) {
         played = readPlayback(*stream, frames, context.position, events) > 0;
         result.wantsReader = true;

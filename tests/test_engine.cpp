@@ -401,7 +401,15 @@ void TestEngine::diskReaderStreamsAWavFile() {
     backend.run(kOpen + 1000);
     auto waitFilled = [&](size_t frames) {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (stream->ring.readAvailable() < frames * 2 || stream->servedGeneration.load() != stream->requestedGeneration.load()) {
+        // Fresh frames only: the reader may have written one stale chunk before it saw the
+        // locate, which the audio side will drop (this thread is also the audio thread here,
+        // so it may read framesConsumed_).
+        auto fresh = [&]() -> uint64_t {
+            if (stream->servedGeneration.load() != stream->requestedGeneration.load()) return 0;
+            const uint64_t end = stream->framesConsumed_ + stream->ring.readAvailable() / 2;
+            return end - std::max(stream->servedFromFrame.load(), stream->framesConsumed_);
+        };
+        while (fresh() < frames) {
             if (std::chrono::steady_clock::now() > deadline) return false;
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
