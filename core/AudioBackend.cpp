@@ -77,8 +77,10 @@ std::unique_ptr<AudioBackend> openAudioBackend(const AudioDeviceRequest& request
     }
     auto virtualBackend = std::make_unique<VirtualBackend>();
     if (!virtualBackend->open(request, callback, error)) return nullptr;
-    notice = QStringLiteral("No usable audio device (%1): using the Virtual device instead. %2")
-                 .arg(portAudioError, virtualBackend->openedMessage());
+    // The reason without its advice: the advice is what happens next.
+    const QString reason = portAudioError.section(QLatin1Char(';'), 0, 0);
+    notice = QStringLiteral("No usable audio device (%1): using the Virtual device, which plays %2. %3")
+                 .arg(reason, virtualBackend->inputSources().join(QStringLiteral(" and ")), virtualBackend->openedMessage());
     return virtualBackend;
 }
 

@@ -205,7 +205,7 @@ PaDeviceIndex findDevice(const AudioDeviceRequest& request, QString& error) {
         const PaDeviceIndex index = defaultDeviceIndex(request.hostApi);
         if (index == paNoDevice)
             error = request.hostApi.isEmpty()
-                        ? QStringLiteral("no audio device found (ALSA, JACK and OSS offer none); connect an interface, "
+                        ? QStringLiteral("ALSA, JACK and OSS offer no audio device; connect an interface, "
                                          "start a JACK server, or use the Virtual device")
                         : QStringLiteral("%1 offers no audio device; check that it is running, or choose another: %2")
                               .arg(request.hostApi, deviceListForMessage());
