@@ -19,7 +19,7 @@ namespace {
 const QString kHelp = QStringLiteral("help");
 
 std::vector<Command> allCommands() {
-    return {analyzeCommand(), renderCommand(), devicesCommand()};
+    return {analyzeCommand(), renderCommand(), devicesCommand(), monitorModelsCommand()};
 }
 
 const Command* findCommand(const std::vector<Command>& commands, const QString& name) {

@@ -26,6 +26,7 @@ struct Command {
 Command analyzeCommand();
 Command renderCommand();
 Command devicesCommand(); // app/DevicesCommand.cpp
+Command monitorModelsCommand(); // app/MonitorModelsCommand.cpp
 
 // --json and --window, shared by every command that prints a report.
 void addReportOptions(QCommandLineParser& parser);

@@ -4,11 +4,13 @@
 #include <QFileInfo>
 
 #include <algorithm>
+#include <optional>
 
 #include "app/CliCommand.h"
 #include "app/CliValues.h"
 #include "core/OfflineRender.h"
 #include "dsp/InputImpedance.h"
+#include "dsp/MonitorChain.h"
 #include "dsp/PreampSettings.h"
 
 namespace gainstage::cli {
@@ -29,6 +31,12 @@ const QString kInputZ = QStringLiteral("input-z");
 const QString kTrim = QStringLiteral("trim");
 const QString kCalibration = QStringLiteral("calibration");
 const QString kFormat = QStringLiteral("format");
+const QString kMonitor = QStringLiteral("monitor");
+const QString kAmpPower = QStringLiteral("amp-power");
+const QString kAmpZout = QStringLiteral("amp-zout");
+const QString kAmpGain = QStringLiteral("amp-gain");
+const QString kHeadphones = QStringLiteral("headphones");
+const QString kCrossfeed = QStringLiteral("crossfeed");
 
 void defineRenderOptions(QCommandLineParser& parser) {
     parser.addOption({kSource, QStringLiteral("What was recorded: mic or di (default mic). Sets the Gain range and the "
@@ -53,6 +61,25 @@ void defineRenderOptions(QCommandLineParser& parser) {
                       QStringLiteral("DBU")});
     parser.addOption({kFormat, QStringLiteral("OUT sample format: pcm24 or float (default pcm24)."),
                       QStringLiteral("pcm24|float")});
+    parser.addOption({kMonitor,
+                      QStringLiteral("After the preamp, hear it through a power amp and speaker: flat (a true bypass), "
+                                     "nearfield, cube, hifi, laptop or phone (see 'gainstage monitor-models')."),
+                      QStringLiteral("MODEL")});
+    parser.addOption({kAmpPower, QStringLiteral("With --monitor: the amp's rated power in W into the speaker's nominal "
+                                                "load, 0.1 to 2000 (default: the model's usual amp)."),
+                      QStringLiteral("W")});
+    parser.addOption({kAmpZout, QStringLiteral("With --monitor: the amp's output impedance in ohms, 0 to 10 (damping factor = "
+                                               "nominal load / Zout; default: the model's usual amp)."),
+                      QStringLiteral("OHMS")});
+    parser.addOption({kAmpGain, QStringLiteral("With --monitor: the amp's gain in dB, -40 to +40 (default 0: a full-scale sine "
+                                               "peak drives it to rated power; the level is taken back out after the speaker)."),
+                      QStringLiteral("DB")});
+    parser.addOption({kHeadphones, QStringLiteral("After the preamp, hear it on headphones with a crossfeed preset: default "
+                                                  "(700 Hz, 4.5 dB), chumoy (700 Hz, 6 dB), meier (650 Hz, 9.5 dB) or none."),
+                      QStringLiteral("default|chumoy|meier|none")});
+    parser.addOption({kCrossfeed, QStringLiteral("A custom headphone crossfeed: cutoff 300 to 2000 Hz, feed 1 to 15 dB "
+                                                 "(implies headphones)."),
+                      QStringLiteral("HZ,DB")});
     addReportOptions(parser);
 }
 
@@ -108,6 +135,73 @@ PreampSettings settingsOption(const QCommandLineParser& parser) {
     settings.calibrationDbu = static_cast<float>(
         numberOption(parser, kCalibration, kDefaultCalibrationDbu, kCalibrationMinDbu, kCalibrationMaxDbu, QStringLiteral("dBu")));
     return settings;
+}
+
+// --monitor / --headphones / --crossfeed and the amp options, checked against
+// each other: speakers and headphones are alternatives, the amp needs speakers.
+std::optional<MonitorSettings> monitorOption(const QCommandLineParser& parser) {
+    const bool speakers = parser.isSet(kMonitor);
+    const bool headphones = parser.isSet(kHeadphones) || parser.isSet(kCrossfeed);
+    if (speakers && headphones)
+        failUsage(QStringLiteral("--monitor and %1 are alternatives (speakers or headphones); use one")
+                      .arg(parser.isSet(kHeadphones) ? optionLabel(kHeadphones) : optionLabel(kCrossfeed)));
+    for (const QString& amp : {kAmpPower, kAmpZout, kAmpGain})
+        if (parser.isSet(amp) && !speakers)
+            failUsage(QStringLiteral("%1 needs --monitor MODEL (the amp drives a speaker; headphones have none)").arg(optionLabel(amp)));
+    if (!speakers && !headphones) return std::nullopt;
+
+    MonitorSettings settings;
+    if (speakers) {
+        settings.output = MonitorOutput::Speakers;
+        settings.speaker = parseChoice<SpeakerId>(kMonitor, parser.value(kMonitor),
+                                                  {{"flat", SpeakerId::Flat}, {"nearfield", SpeakerId::NearField}, {"cube", SpeakerId::Cube},
+                                                   {"hifi", SpeakerId::HiFi}, {"laptop", SpeakerId::Laptop}, {"phone", SpeakerId::Phone}});
+        settings.ampPowerW = static_cast<float>(numberOption(parser, kAmpPower, 0.0, kAmpMinPowerW, kAmpMaxPowerW, QStringLiteral("W")));
+        settings.ampOutputOhms =
+            static_cast<float>(numberOption(parser, kAmpZout, -1.0, kAmpMinOutputOhms, kAmpMaxOutputOhms, QStringLiteral("ohms")));
+        settings.ampGainDb = static_cast<float>(numberOption(parser, kAmpGain, 0.0, kAmpMinGainDb, kAmpMaxGainDb, QStringLiteral("dB")));
+        return settings;
+    }
+    settings.output = MonitorOutput::Headphones;
+    if (parser.isSet(kCrossfeed)) {
+        if (parser.isSet(kHeadphones))
+            failUsage(QStringLiteral("--crossfeed sets a custom crossfeed and implies headphones; drop --headphones '%1'")
+                          .arg(parser.value(kHeadphones)));
+        const QString text = parser.value(kCrossfeed);
+        const QStringList parts = text.split(QLatin1Char(','));
+        if (parts.size() != 2)
+            failUsage(QStringLiteral("--crossfeed '%1' is not allowed; use HZ,DB with HZ 300 to 2000 and DB 1 to 15, e.g. 700,4.5").arg(text));
+        settings.crossfeed = CrossfeedPreset::Custom;
+        settings.customCrossfeed.cutoffHz = static_cast<float>(
+            parseNumberInRange(kCrossfeed, parts[0].trimmed(), kCrossfeedMinHz, kCrossfeedMaxHz, QStringLiteral("Hz"), QStringLiteral(" (cutoff)")));
+        settings.customCrossfeed.feedDb = static_cast<float>(
+            parseNumberInRange(kCrossfeed, parts[1].trimmed(), kCrossfeedMinDb, kCrossfeedMaxDb, QStringLiteral("dB"), QStringLiteral(" (feed)")));
+        return settings;
+    }
+    settings.crossfeed = parseChoice<CrossfeedPreset>(kHeadphones, parser.value(kHeadphones),
+                                                      {{"default", CrossfeedPreset::Default}, {"chumoy", CrossfeedPreset::ChuMoy},
+                                                       {"meier", CrossfeedPreset::Meier}, {"none", CrossfeedPreset::None}});
+    return settings;
+}
+
+QString describeMonitor(const MonitorSettings& s) {
+    if (s.output == MonitorOutput::Headphones) {
+        if (s.crossfeed == CrossfeedPreset::None) return QStringLiteral("headphones, no crossfeed (a true bypass)");
+        const CrossfeedSetting c = s.crossfeed == CrossfeedPreset::Custom ? s.customCrossfeed : crossfeedPresetSetting(s.crossfeed);
+        return QStringLiteral("headphones, crossfeed %1 Hz / %2 dB").arg(c.cutoffHz, 0, 'f', 0).arg(c.feedDb, 0, 'f', 1);
+    }
+    const SpeakerParameters& p = speakerParameters(s.speaker);
+    if (s.speaker == SpeakerId::Flat) return QStringLiteral("flat (a true bypass)");
+    const ResolvedAmp amp = resolveAmp(s);
+    return QStringLiteral("%1 (%2 dB SPL/W/m), amp %3 W into %4 ohms (%5 V peak), Zout %6 ohms (damping factor %7), gain %8 dB")
+        .arg(QString::fromUtf8(p.name.data(), static_cast<qsizetype>(p.name.size())))
+        .arg(p.sensitivityDbSpl, 0, 'f', 0)
+        .arg(amp.powerW, 0, 'g', 4)
+        .arg(amp.loadOhms, 0, 'g', 3)
+        .arg(ampRailVolts(amp.powerW, amp.loadOhms), 0, 'f', 1)
+        .arg(amp.outputOhms, 0, 'g', 3)
+        .arg(amp.outputOhms > 0.0 ? QString::number(dampingFactor(amp.loadOhms, amp.outputOhms), 'f', 0) : QStringLiteral("infinite"))
+        .arg(s.ampGainDb, 0, 'f', 1);
 }
 
 SampleFormat formatOption(const QCommandLineParser& parser) {
@@ -170,6 +264,7 @@ int runRender(const QCommandLineParser& parser, QTextStream& out) {
     const QString& outPath = files[1];
     // Every usage error before any file is touched.
     const PreampSettings settings = settingsOption(parser);
+    const std::optional<MonitorSettings> monitor = monitorOption(parser);
     const SampleFormat format = formatOption(parser);
     const LevelWindow window = windowOption(parser);
     const bool json = wantsJson(parser);
@@ -180,7 +275,7 @@ int runRender(const QCommandLineParser& parser, QTextStream& out) {
 
     QElapsedTimer timer;
     timer.start();
-    const RenderResult rendered = renderThroughPreamp(std::move(input), settings);
+    const RenderResult rendered = renderThroughChain(std::move(input), settings, monitor);
     const qint64 elapsedMs = timer.elapsed();
     writeOutputOrFail(outPath, rendered.audio, format);
 
@@ -190,6 +285,7 @@ int runRender(const QCommandLineParser& parser, QTextStream& out) {
     if (!json) {
         out << QStringLiteral("Rendered  '%1' to '%2'\n").arg(inPath, outPath);
         out << QStringLiteral("Preamp    %1\n").arg(describeSettings(settings, format));
+        if (monitor) out << QStringLiteral("Monitor   %1\n").arg(describeMonitor(*monitor));
         out << describeRun(rendered.audio, rendered.latencySamples, elapsedMs) << '\n';
     }
     printReport(analyzeAudio(written, outPath, window), json, out);
@@ -206,6 +302,8 @@ Command renderCommand() {
         QStringLiteral("Runs every channel of IN through its own virtual preamp (Input Z -> Pad -> Gain -> model ->\n"
                        "Low Cut -> Phase -> trim) and writes OUT, a WAV file with exactly IN's frames, channels and\n"
                        "sample rate. The model's latency is compensated, so OUT lines up with IN sample for sample.\n"
+                       "With --monitor or --headphones the preamp's output then goes through the monitor section (a power\n"
+                       "amp and speaker model, or headphone crossfeed), as it would be heard; its latency is compensated too.\n"
                        "OUT is written to a temporary file and renamed into place when complete: a failed or\n"
                        "interrupted render leaves no half-written file. Then prints the analyze report of OUT."),
         QStringLiteral("With the defaults (mic, clean, Gain 0 dB, no Pad, Low Cut off, trim 0 dB) OUT equals IN;\n"

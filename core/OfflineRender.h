@@ -11,7 +11,10 @@
 //
 // [any thread but the audio thread; one call owns its preamps]
 
+#include <optional>
+
 #include "core/AudioFile.h"
+#include "dsp/MonitorChain.h"
 #include "dsp/PreampSettings.h"
 
 namespace gainstage {
@@ -25,5 +28,14 @@ struct RenderResult {
 
 // `settings` should already be in range; Preamp clamps whatever is not.
 RenderResult renderThroughPreamp(AudioData input, const PreampSettings& settings, int blockFrames = kRenderBlockFrames);
+
+// The preamp first, then (if given) the monitor chain: what the take sounds like
+// through a power amp and speaker, or on headphones with crossfeed. Channels go
+// through the chain in pairs (1+2, 3+4, ...; a last odd channel alone), each pair
+// as the stereo signal it is. Both latencies are compensated, the same way, so
+// the output still lines up with the input sample for sample;
+// `latencySamples` is their sum.
+RenderResult renderThroughChain(AudioData input, const PreampSettings& settings, const std::optional<MonitorSettings>& monitor,
+                                int blockFrames = kRenderBlockFrames);
 
 } // namespace gainstage
