@@ -225,9 +225,9 @@ RecoveryReport recoverTakes(const QString& folder, Session& session) {
         if (entry.raw) {
             raws << entry.trackName;
         } else {
-            Track* track = session.findTrack(entry.trackId);
+            SessionTrack* track = session.findTrack(entry.trackId);
             if (!track) {
-                Track created;
+                SessionTrack created;
                 created.id = entry.trackId;
                 created.name = entry.trackName;
                 created.input.stereo = entry.channels == 2;

@@ -145,7 +145,7 @@ private:
 const std::pair<const char*, Source> kSources[] = {{"mic", Source::Mic}, {"di", Source::DI}};
 const std::pair<const char*, Model> kModels[] = {{"clean", Model::Clean}, {"tube", Model::Tube}, {"transformer", Model::Transformer}};
 const std::pair<const char*, LowCut> kLowCuts[] = {{"off", LowCut::Off}, {"50", LowCut::Hz50}, {"80", LowCut::Hz80}, {"160", LowCut::Hz160}, {"300", LowCut::Hz300}};
-const std::pair<const char*, MonitorMode> kMonitorModes[] = {{"auto", MonitorMode::Auto}, {"input", MonitorMode::Input}, {"off", MonitorMode::Off}};
+const std::pair<const char*, SessionMonitorMode> kMonitorModes[] = {{"auto", SessionMonitorMode::Auto}, {"input", SessionMonitorMode::Input}, {"off", SessionMonitorMode::Off}};
 const std::pair<const char*, SampleFormat> kFormats[] = {{"pcm24", SampleFormat::Pcm24}, {"float", SampleFormat::Float32}};
 
 template <typename Enum, size_t N>
@@ -193,7 +193,7 @@ QJsonArray integersToJson(const std::vector<int64_t>& values) {
 
 } // namespace
 
-QString monitorModeName(MonitorMode mode) {
+QString monitorModeName(SessionMonitorMode mode) {
     return nameOf(mode, kMonitorModes);
 }
 
@@ -214,7 +214,7 @@ QByteArray Session::toJson() const {
     root[QStringLiteral("devices")] = deviceObject;
 
     QJsonArray trackArray;
-    for (const Track& t : tracks) {
+    for (const SessionTrack& t : tracks) {
         QJsonObject o;
         o[QStringLiteral("id")] = t.id;
         o[QStringLiteral("name")] = t.name;
@@ -342,7 +342,7 @@ SessionLoadResult Session::fromJson(const QByteArray& json, const QString& folde
     for (qsizetype i = 0; i < trackArray.size() && !r.failed(); ++i) {
         const QString path = QStringLiteral("tracks[%1]").arg(i);
         const QJsonObject o = r.element(trackArray, QStringLiteral("tracks"), i);
-        Track t;
+        SessionTrack t;
         t.id = r.string(o, path, "id", QString(), true);
         if (!r.failed() && (t.id.isEmpty() || trackIds.contains(t.id))) r.fail(Reader::join(path, "id"), t.id.isEmpty() ? QStringLiteral("is empty") : QStringLiteral("\"%1\" is used by two tracks").arg(t.id.left(40)));
         trackIds.insert(t.id);
@@ -352,7 +352,7 @@ SessionLoadResult Session::fromJson(const QByteArray& json, const QString& folde
         t.input.stereo = r.boolean(input, Reader::join(path, "input"), "stereo", false);
         t.preamp = preampFromJson(r, r.object(o, path, "preamp"), Reader::join(path, "preamp"));
         t.armed = r.boolean(o, path, "armed", false);
-        t.monitor = r.choice(o, path, "monitor", MonitorMode::Auto, kMonitorModes);
+        t.monitor = r.choice(o, path, "monitor", SessionMonitorMode::Auto, kMonitorModes);
         t.volumeDb = static_cast<float>(r.number(o, path, "volumeDb", 0.0, -144.0, 24.0));
         t.pan = static_cast<float>(r.number(o, path, "pan", 0.0, -1.0, 1.0));
         t.mute = r.boolean(o, path, "mute", false);
@@ -423,7 +423,7 @@ SessionLoadResult Session::fromJson(const QByteArray& json, const QString& folde
         return resolved;
     };
     for (size_t i = 0; i < session.tracks.size(); ++i) {
-        Track& t = session.tracks[i];
+        SessionTrack& t = session.tracks[i];
         for (size_t c = 0; c < t.clips.size(); ++c) {
             const auto resolved = checkPath(t.clips[c].file, QStringLiteral("tracks[%1].clips[%2].file").arg(i).arg(c));
             if (!resolved) return result;
@@ -456,8 +456,8 @@ bool Session::save(const QString& folder, QString& error) const {
     return writeFileAtomically(dir.filePath(QString::fromLatin1(kFileName)), toJson(), error);
 }
 
-Track* Session::findTrack(const QString& id) {
-    for (Track& t : tracks)
+SessionTrack* Session::findTrack(const QString& id) {
+    for (SessionTrack& t : tracks)
         if (t.id == id) return &t;
     return nullptr;
 }
@@ -465,7 +465,7 @@ Track* Session::findTrack(const QString& id) {
 QString Session::newTrackId() const {
     for (int n = 1;; ++n) {
         const QString id = QStringLiteral("t%1").arg(n);
-        if (std::none_of(tracks.begin(), tracks.end(), [&](const Track& t) { return t.id == id; })) return id;
+        if (std::none_of(tracks.begin(), tracks.end(), [&](const SessionTrack& t) { return t.id == id; })) return id;
     }
 }
 

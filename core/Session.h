@@ -30,7 +30,7 @@
 
 namespace gainstage {
 
-enum class MonitorMode { Auto, Input, Off };
+enum class SessionMonitorMode { Auto, Input, Off };
 
 struct TrackInput {
     int channel = 0;     // first interface input, 0-based
@@ -73,13 +73,13 @@ struct TakeRecord {
     bool operator==(const TakeRecord&) const = default;
 };
 
-struct Track {
+struct SessionTrack {
     QString id; // stable, unique in the session
     QString name;
     TrackInput input;
     PreampSettings preamp;
     bool armed = false;
-    MonitorMode monitor = MonitorMode::Auto;
+    SessionMonitorMode monitor = SessionMonitorMode::Auto;
     float volumeDb = 0.0f;
     float pan = 0.0f; // -1 left .. +1 right
     bool mute = false;
@@ -104,7 +104,7 @@ public:
 
     QString name;
     int sampleRate = 48000;
-    std::vector<Track> tracks;
+    std::vector<SessionTrack> tracks;
     std::vector<TakeRecord> takes;
     std::map<QString, DeviceSettings> devices; // keyed by device name
 
@@ -118,7 +118,7 @@ public:
     bool save(const QString& folder, QString& error) const;
     QByteArray toJson() const;
 
-    Track* findTrack(const QString& id);
+    SessionTrack* findTrack(const QString& id);
     // A new unique track id ("t1", "t2", ...).
     QString newTrackId() const;
 
@@ -142,7 +142,7 @@ struct SessionLoadResult {
     bool ok() const { return session.has_value(); }
 };
 
-QString monitorModeName(MonitorMode mode);
+QString monitorModeName(SessionMonitorMode mode);
 QString sampleFormatName(SampleFormat format);
 
 } // namespace gainstage

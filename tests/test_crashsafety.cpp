@@ -237,7 +237,7 @@ private slots:
             const SessionLoadResult reloaded = Session::load(folder);
             QVERIFY2(reloaded.ok(), qPrintable(reloaded.error));
             QCOMPARE(reloaded.session->tracks.size(), size_t(2));
-            for (const Track& track : reloaded.session->tracks) {
+            for (const SessionTrack& track : reloaded.session->tracks) {
                 QCOMPARE(track.clips.size(), size_t(1));
                 QCOMPARE(track.clips[0].timelineOffset, timelineStart);
                 QVERIFY(track.clips[0].length >= framesBefore[track.id == QLatin1String("t1") ? 0 : 1]);

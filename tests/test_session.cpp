@@ -26,7 +26,7 @@ Session richSession() {
     s.sampleRate = 96000;
     s.devices[QStringLiteral("Scarlett 2i2 USB: Audio (hw:1,0)")] = DeviceSettings{96000, 128};
     s.devices[QStringLiteral("Gainstage Virtual")] = DeviceSettings{44100, 1024};
-    Track vocal;
+    SessionTrack vocal;
     vocal.id = QStringLiteral("t1");
     vocal.name = QStringLiteral("Lead Vocal");
     vocal.input = TrackInput{3, false};
@@ -40,7 +40,7 @@ Session richSession() {
     vocal.preamp.outputTrimDb = -3.25f;
     vocal.preamp.calibrationDbu = 20.0f;
     vocal.armed = true;
-    vocal.monitor = MonitorMode::Input;
+    vocal.monitor = SessionMonitorMode::Input;
     vocal.volumeDb = -6.5f;
     vocal.pan = -0.25f;
     vocal.mute = true;
@@ -48,7 +48,7 @@ Session richSession() {
     vocal.keepRaw = true;
     vocal.clips.push_back(Clip{QStringLiteral("audio/Lead Vocal-1.wav"), 48000, 123456, 0});
     vocal.clips.push_back(Clip{QStringLiteral("audio/Lead Vocal-2.wav"), 5000000000LL, 7, 99});
-    Track guitar;
+    SessionTrack guitar;
     guitar.id = QStringLiteral("t2");
     guitar.name = QStringLiteral("DI Guitar");
     guitar.input = TrackInput{0, true};
@@ -57,7 +57,7 @@ Session richSession() {
     guitar.preamp.gainDb = -20.0f;
     guitar.preamp.lowCut = LowCut::Hz300;
     guitar.preamp.inputImpedanceOhms = 250000.0f;
-    guitar.monitor = MonitorMode::Off;
+    guitar.monitor = SessionMonitorMode::Off;
     guitar.pan = 1.0f;
     s.tracks = {vocal, guitar};
     TakeRecord take;
@@ -82,7 +82,7 @@ Session richSession() {
 
 void createAudioFiles(const QString& folder, const Session& s) {
     QDir(folder).mkpath(QStringLiteral("audio"));
-    for (const Track& t : s.tracks)
+    for (const SessionTrack& t : s.tracks)
         for (const Clip& c : t.clips) {
             QFile f(QDir(folder).filePath(c.file));
             f.open(QIODevice::WriteOnly);
@@ -108,8 +108,8 @@ void compareSessions(const Session& a, const Session& b) {
     QVERIFY(a.devices == b.devices);
     QCOMPARE(a.tracks.size(), b.tracks.size());
     for (size_t i = 0; i < a.tracks.size(); ++i) {
-        const Track& x = a.tracks[i];
-        const Track& y = b.tracks[i];
+        const SessionTrack& x = a.tracks[i];
+        const SessionTrack& y = b.tracks[i];
         QCOMPARE(x.id, y.id);
         QCOMPARE(x.name, y.name);
         QVERIFY(x.input == y.input);
