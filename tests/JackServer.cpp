@@ -5,6 +5,8 @@
 #include <QByteArray>
 #include <QDir>
 #include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -73,7 +76,50 @@ JackServer::JackServer(Options options)
 
 JackServer::~JackServer() {
     stop();
+    if (registrationLeft_) reclaimName(name_);
     if (!logPath_.isEmpty()) QFile::remove(logPath_);
+}
+
+void JackServer::reclaimName(const QString& name) {
+    const QString jackd = jackdPath();
+    if (jackd.isEmpty()) return;
+    QProcess server;
+    server.setProcessChannelMode(QProcess::MergedChannels);
+    server.start(jackd, {QStringLiteral("--no-realtime"), QStringLiteral("-n"), name, QStringLiteral("-d"), QStringLiteral("dummy")});
+    if (!server.waitForStarted(3000)) return;
+    // Registered once it accepts clients; then a clean shutdown frees the slot.
+    const QByteArray serverName = name.toLocal8Bit();
+    jack_set_error_function(silentJackMessage);
+    jack_set_info_function(silentJackMessage);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline && server.state() == QProcess::Running) {
+        jack_status_t status{};
+        if (jack_client_t* probe = jack_client_open("gs-probe", static_cast<jack_options_t>(JackNoStartServer | JackServerName), &status,
+                                                    serverName.constData())) {
+            jack_client_close(probe);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    server.terminate();
+    if (!server.waitForFinished(5000)) {
+        server.kill();
+        server.waitForFinished(2000);
+    }
+}
+
+void JackServer::reclaimStaleTestServers() {
+    QFile registry(QStringLiteral("/dev/shm/jack-shm-registry"));
+    if (!registry.open(QIODevice::ReadOnly)) return;
+    static const QRegularExpression kTestServer(QStringLiteral("gs-(\\d+)-(\\d+)"));
+    const QString text = QString::fromLatin1(registry.readAll());
+    QStringList stale;
+    for (auto it = kTestServer.globalMatch(text); it.hasNext();) {
+        const auto match = it.next();
+        const pid_t owner = static_cast<pid_t>(match.captured(1).toLongLong());
+        if (owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH && !stale.contains(match.captured(0))) stale << match.captured(0);
+    }
+    for (const QString& name : stale) reclaimName(name);
 }
 
 QString JackServer::jackdPath() {
@@ -82,6 +128,11 @@ QString JackServer::jackdPath() {
 
 bool JackServer::start(QString* error, int timeoutMs) {
     stop();
+    static const bool swept = [] {
+        reclaimStaleTestServers();
+        return true;
+    }();
+    (void)swept;
     const QString jackd = jackdPath();
     if (jackd.isEmpty()) {
         if (error) *error = QStringLiteral("jackd is not installed (Debian package jackd2)");
@@ -126,6 +177,7 @@ bool JackServer::start(QString* error, int timeoutMs) {
     if (log >= 0) ::close(log);
     pid_ = pid;
     registerServer(pid);
+    registrationLeft_ = false; // the same name reclaims the slot a killed server left
 
     if (!waitUntilAcceptingClients(timeoutMs)) {
         const QString output = tailOf(logPath_);
@@ -168,22 +220,23 @@ bool JackServer::waitUntilAcceptingClients(int timeoutMs) {
 void JackServer::stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
-    reap(3000);
+    if (!reap(5000)) registrationLeft_ = true;
 }
 
 void JackServer::kill() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
     reap(3000);
+    registrationLeft_ = true;
 }
 
-void JackServer::reap(int timeoutMs) {
+bool JackServer::reap(int timeoutMs) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     while (std::chrono::steady_clock::now() < deadline) {
         if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
             unregisterServer(pid_);
             pid_ = -1;
-            return;
+            return true;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -191,6 +244,7 @@ void JackServer::reap(int timeoutMs) {
     ::waitpid(pid_, nullptr, 0);
     unregisterServer(pid_);
     pid_ = -1;
+    return false;
 }
 
 } // namespace gainstage::test

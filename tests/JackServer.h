@@ -12,7 +12,9 @@
 //   for SIGKILL when its parent dies (PR_SET_PDEATHSIG), even when the test
 //   process crashes.
 // - kill() is a crash of the server (SIGKILL), for device-loss tests; start()
-//   again brings it back under the same name.
+//   again brings it back under the same name. A killed server leaves its slot
+//   in JACK's registry of server names (8 slots per machine); the destructor
+//   reclaims it, so repeated test runs never fill the registry.
 //
 // Threads: the test's main thread.
 
@@ -54,12 +56,21 @@ public:
 
 private:
     bool waitUntilAcceptingClients(int timeoutMs);
-    void reap(int timeoutMs);
+    // Returns whether the process ended by itself (false: it had to be SIGKILLed).
+    bool reap(int timeoutMs);
+    // A jackd that dies without shutting down keeps its slot in JACK's server
+    // registry (/dev/shm/jack-shm-registry, 8 slots) until a server of the
+    // same name starts again: so one is started and shut down cleanly.
+    static void reclaimName(const QString& name);
+    // Once per process: slots left by earlier test runs that crashed (names
+    // gs-<pid>-N whose pid is gone) are reclaimed the same way.
+    static void reclaimStaleTestServers();
 
     Options options_;
     QString name_;
     QString logPath_;
     pid_t pid_ = -1;
+    bool registrationLeft_ = false; // killed, and not restarted since
 };
 
 } // namespace gainstage::test

@@ -61,6 +61,29 @@ public:
     std::atomic<int> xruns{0};
 };
 
+// A pass-through that can be told to hang inside process() for a while.
+class StallingPassThrough final : public AudioCallback {
+public:
+    void audioStreamAboutToStart(const StreamFormat& format) override { format_ = format; }
+    void process(const float* const* inputs, float* const* outputs, int frames, const ProcessStatus&) noexcept override {
+        if (lost.load()) processAfterLoss.fetch_add(1);
+        if (const int ms = stallFor.exchange(0); ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        for (int c = 0; c < format_.outputChannels; ++c) std::copy_n(inputs[c], frames, outputs[c]);
+    }
+    void audioStreamStopped(bool deviceLost) override {
+        if (deviceLost) {
+            lostAt.store(Clock::now().time_since_epoch().count());
+            lost.fetch_add(1);
+        } else {
+            stopped.fetch_add(1);
+        }
+    }
+    StreamFormat format_;
+    std::atomic<int> stallFor{0};
+    std::atomic<int> lost{0}, stopped{0}, processAfterLoss{0};
+    std::atomic<Clock::rep> lostAt{0};
+};
+
 AudioDeviceRequest jackSystem(int channels) {
     AudioDeviceRequest request;
     request.setDevice(QStringLiteral("JACK:system"));
@@ -218,6 +241,29 @@ private slots:
         qInfo().noquote() << "reopened:" << backend.openedMessage();
         QVERIFY(closeWithin(backend, 5000));
         QCOMPARE(callback.stopped.load(), 1);
+    }
+
+    // The callback hangs (a bug, a page fault storm): no block for more than
+    // 2 s is a lost device too, reported from the watchdog, not the audio thread.
+    void stalledCallbackIsALoss() {
+        JackServer server;
+        QString error;
+        QVERIFY2(server.start(&error), qPrintable(error));
+        StallingPassThrough callback;
+        PortAudioBackend backend;
+        QVERIFY2(backend.open(jackSystem(2), callback, error), qPrintable(error));
+        QVERIFY(waitFor([&] { return backend.blocksDelivered() > 20; }, 5000));
+        const auto stallStart = Clock::now();
+        callback.stallFor.store(4000);
+        QVERIFY2(waitFor([&] { return callback.lost.load() > 0; }, 6000), "a stalled callback was not reported");
+        const double detectSeconds =
+            std::chrono::duration<double>(Clock::duration(callback.lostAt.load()) - stallStart.time_since_epoch()).count();
+        qInfo("callback stalled: loss reported after %.0f ms (%s)", detectSeconds * 1000.0, qPrintable(backend.lossReason()));
+        QVERIFY(detectSeconds < 3.0);
+        QVERIFY(backend.deviceLost());
+        QVERIFY(closeWithin(backend, 8000));
+        QCOMPARE(callback.stopped.load(), 0);
+        QCOMPARE(callback.processAfterLoss.load(), 0);
     }
 
     void errorsNameTheDevice() {
