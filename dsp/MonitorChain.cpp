@@ -148,8 +148,14 @@ struct MonitorChain::Impl {
             slot.speaker.process(block);
             // Take the amp's gain back out (its ramp, sample for sample).
             const float* gain = slot.amp.gainTrack();
-            for (int c = 0; c < channels; ++c)
-                for (int n = 0; n < count; ++n) pointers[static_cast<size_t>(c)][n] /= gain[n];
+            if (gain[0] == gain[count - 1] && !slot.amp.isGainGliding()) {
+                const float inverse = 1.0f / gain[0];
+                for (int c = 0; c < channels; ++c)
+                    for (int n = 0; n < count; ++n) pointers[static_cast<size_t>(c)][n] *= inverse;
+            } else {
+                for (int c = 0; c < channels; ++c)
+                    for (int n = 0; n < count; ++n) pointers[static_cast<size_t>(c)][n] /= gain[n];
+            }
             break;
         }
         }

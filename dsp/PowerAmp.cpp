@@ -154,6 +154,9 @@ void PowerAmp::prepare(double sampleRate, int maxBlockSize, int channels) {
     factor_ = oversampler_.factor();
     channels_.assign(static_cast<size_t>(std::max(channels, 1)), Channel{});
     gainTrack_.assign(static_cast<size_t>(maxBlock_), 1.0f);
+    railTrack_.assign(static_cast<size_t>(maxBlock_), 1.0f);
+    driveTrack_.assign(static_cast<size_t>(maxBlock_), 0.0f);
+    highTrack_.assign(static_cast<size_t>(maxBlock_), Float4{});
     const double delay = oversampler_.lowFrequencyDelay();
     latency_ = integerLatencyAbove(delay);
     const double fraction = latency_ - delay;
@@ -171,23 +174,54 @@ void PowerAmp::reset() noexcept {
 
 template <int F>
 void PowerAmp::run(Channel& channel, Oversampler::Channel& filters, float* x, int count, bool sag) noexcept {
+    // Stage by stage over the block, each loop with one short recursion, which the
+    // core overlaps across samples far better than one long fused chain (the
+    // preamp's models measured the same). Locals so the state lives in registers.
     Oversampler::Channel os = filters;
     Channel ch = channel;
     const float* g = gainTrack_.data();
+    float* rail = railTrack_.data();
+    float* drive = driveTrack_.data();
+    Float4* high = highTrack_.data();
+
+    // Host rate: the drive in rail units, and the rail this sample sees. The supply
+    // is loaded by the power the signal asks for, up to rated power (feed-forward,
+    // so this loop does not wait for the curve's output).
     const float sc = sagCoefficient_;
+    for (int n = 0; n < count; ++n) {
+        const float v = sanitize(x[n]) * g[n];
+        float r = 1.0f;
+        if (sag) {
+            r = 1.0f - static_cast<float>(kSagDepth) * ch.sagEnvelope;
+            ch.sagEnvelope += sc * (std::min(2.0f * v * v, 1.0f) - ch.sagEnvelope);
+        }
+        rail[n] = r;
+        drive[n] = v / r;
+    }
+    for (int n = 0; n < count; ++n) high[n] = Oversampler::upsample<F>(os, drive[n]);
+    // The curve; blocks that stay below the knee (the usual case) pass untouched
+    // (the curve is exactly linear there), only the ADAA memory follows them.
+    for (int n = 0; n < count; ++n) {
+        const Float4 h = high[n];
+        const Float4 a = absolute(h);
+        float largest = std::max(std::fabs(ch.adaa.x1), std::fabs(ch.adaa.x2));
+        for (int k = 0; k < F; ++k) largest = std::max(largest, a[k]);
+        // Extrapolated ends stay within 2x the largest input: below k / 2 nothing can reach the knee.
+        if (largest < 0.5f * kKnee && ch.adaa.antiderivative == 0.0f) {
+            if constexpr (F > 1) ch.adaa.x2 = h[F - 2];
+            else ch.adaa.x2 = ch.adaa.x1;
+            ch.adaa.x1 = h[F - 1];
+            continue;
+        }
+        high[n] = clipToRail<F>(h, ch.adaa);
+    }
+    for (int n = 0; n < count; ++n) drive[n] = Oversampler::downsample<F>(os, high[n]) * rail[n];
+    // Thiran allpass: the halfbands' fractional delay up to the integer latency.
     const float a = thiran_;
     for (int n = 0; n < count; ++n) {
-        // The rail this sample sees: sustained power pulls it down.
-        const float rail = sag ? 1.0f - static_cast<float>(kSagDepth) * std::min(ch.sagEnvelope, 1.0f) : 1.0f;
-        const float v = sanitize(x[n]) * g[n] / rail;
-        Float4 high = Oversampler::upsample<F>(os, v);
-        high = clipToRail<F>(high, ch.adaa);
-        const float low = Oversampler::downsample<F>(os, high) * rail;
-        // Thiran allpass: the halfbands' fractional delay up to the integer latency.
-        const float y = (a * low + ch.thiranX1) - a * ch.thiranY1;
-        ch.thiranX1 = low;
+        const float y = (a * drive[n] + ch.thiranX1) - a * ch.thiranY1;
+        ch.thiranX1 = drive[n];
         ch.thiranY1 = y;
-        if (sag) ch.sagEnvelope += sc * (2.0f * y * y - ch.sagEnvelope);
         x[n] = y;
     }
     filters = os;

@@ -17,8 +17,9 @@
 // latencySamples().
 //
 // Sag. With sag on, the rails droop under sustained load: a 100 ms average of
-// the output power (1.0 = rated power) lowers the rails by up to 15 %, as a
-// real supply's reservoir does; short peaks pass at full rail.
+// the power the signal asks for (1.0 = rated power, where it is capped since the
+// amp cannot deliver more) lowers the rails by up to 15 %, as a real supply's
+// reservoir does; short peaks pass at full rail.
 //
 // Output impedance is a property of the amp that the speaker model uses (the
 // divider with the speaker's impedance curve); damping factor = Znominal / Zout.
@@ -74,6 +75,7 @@ public:
     // [audio thread] The gain (linear) the last processed sample used: for callers
     // that undo it after the speaker (MonitorChain normalises the level).
     const float* gainTrack() const noexcept { return gainTrack_.data(); }
+    bool isGainGliding() const noexcept { return gain_.isMoving(); }
 
 private:
     struct Channel {
@@ -90,7 +92,8 @@ private:
     std::atomic<bool> sag_{false};
     Oversampler oversampler_;
     std::vector<Channel> channels_;
-    std::vector<float> gainTrack_;
+    std::vector<float> gainTrack_, railTrack_, driveTrack_;
+    std::vector<Float4> highTrack_;
     PreampRamp gain_;
     double sampleRate_ = 48000.0;
     float thiran_ = 0.0f, sagCoefficient_ = 0.0f;
