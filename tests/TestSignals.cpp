@@ -246,3 +246,25 @@ std::vector<int64_t> onsets(const float* samples, int64_t count, float threshold
 }
 
 } // namespace gainstage::test
+
+namespace gainstage::test {
+
+namespace {
+constexpr int64_t kCount24Period = int64_t{1} << 22;
+constexpr int64_t kCount24Stride = 100003;
+} // namespace
+
+float countingSample24(int64_t n, int channel) {
+    const int64_t k = (n + static_cast<int64_t>(channel) * kCount24Stride) & (kCount24Period - 1);
+    return static_cast<float>(k - kCount24Period / 2) / 8388608.0f;
+}
+
+int64_t countingIndex24(float value, int channel) {
+    const double scaled = static_cast<double>(value) * 8388608.0;
+    if (scaled < -static_cast<double>(kCount24Period / 2) || scaled >= static_cast<double>(kCount24Period / 2) || scaled != std::floor(scaled))
+        return -1;
+    const int64_t k = static_cast<int64_t>(scaled) + kCount24Period / 2;
+    return ((k - static_cast<int64_t>(channel) * kCount24Stride) % kCount24Period + kCount24Period) % kCount24Period;
+}
+
+} // namespace gainstage::test

@@ -89,3 +89,15 @@ float countingSample(int64_t n);
 int64_t countingIndex(float value);
 
 } // namespace gainstage::test
+
+namespace gainstage::test {
+
+// A 24-bit counting signal that stays at -12 dBFS or below (so any preamp
+// headroom is far away): sample n of `channel` is ((n + channel * 100003) mod
+// 2^22 - 2^21) / 2^23, exact in 24-bit PCM and in float, distinct over 2^22
+// consecutive samples (87 s at 48 kHz) and different per channel.
+float countingSample24(int64_t n, int channel);
+// The n (mod 2^22) that gave `value` on `channel`, or -1.
+int64_t countingIndex24(float value, int channel);
+
+} // namespace gainstage::test
