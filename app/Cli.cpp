@@ -19,7 +19,7 @@ namespace {
 const QString kHelp = QStringLiteral("help");
 
 std::vector<Command> allCommands() {
-    return {analyzeCommand(), renderCommand(), devicesCommand(), monitorModelsCommand()};
+    return {analyzeCommand(), renderCommand(), devicesCommand(), monitorModelsCommand(), recordCommand(), calibrateCommand()};
 }
 
 const Command* findCommand(const std::vector<Command>& commands, const QString& name) {

@@ -26,6 +26,8 @@ struct Command {
 Command analyzeCommand();
 Command renderCommand();
 Command devicesCommand(); // app/DevicesCommand.cpp
+Command recordCommand();  // app/RecordCommand.cpp
+Command calibrateCommand(); // app/CalibrateCommand.cpp
 Command monitorModelsCommand(); // app/MonitorModelsCommand.cpp
 
 // --json and --window, shared by every command that prints a report.
