@@ -42,7 +42,8 @@ void Engine::audioStreamAboutToStart(const StreamFormat& format) {
         metronome_.prepare(sampleRate_);
         for (auto& track : tracks_) track->prepare(sampleRate_, maxBlock_);
     }
-    monitor_.prepare(sampleRate_, maxBlock_, 2);
+    monitorChannels_ = outputChannels_ == 1 ? 1 : 2;
+    monitor_.prepare(sampleRate_, maxBlock_, monitorChannels_);
     prepared_ = true;
     // No audio thread runs yet: adopt the newest list here.
     active_ = published_.load(std::memory_order_acquire);
@@ -409,8 +410,10 @@ void Engine::processSubBlock(const float* const* inputs, float* const* outputs, 
     if (state_ == TransportState::CountIn) metronome_.render(left, right, frames, countInElapsed_, true);
     else metronome_.render(left, right, frames, position_, rolling && metronome_.enabled());
 
+    if (monitorChannels_ == 1)
+        for (int n = 0; n < frames; ++n) left[n] = 0.5f * (left[n] + right[n]);
     float* bus[2] = {left, right};
-    AudioBlock master(bus, 2, frames);
+    AudioBlock master(bus, monitorChannels_, frames);
     monitor_.process(master);
 
     for (int c = 0; c < outputChannels_ && outputs; ++c) {

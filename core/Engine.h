@@ -9,10 +9,14 @@
 //   2. disk playback from each track's read-ahead ring (volume, pan, mute, solo);
 //   3. monitored inputs (per-track MonitorMode, through the same fader);
 //   4. the metronome (monitor only: after capture, so never recorded);
-//   5. the master bus through the MonitorSlot (switch-on rule: silent 250 ms,
-//      fade in 200 ms, fade out before stop);
-//   6. every output sample written (outputs beyond 2 are silent; one output gets
-//      the left side).
+//   5. the master bus through the MonitorSlot: the MonitorSection (power amp
+//      and speaker model, or headphones and crossfeed; Mono, monitor volume,
+//      Dim, Mute; see monitor()), then the switch-on rule (silent 250 ms, fade
+//      in 200 ms, fade out before stop). Heard only: capture (1.) is already
+//      done, and offline export never runs it;
+//   6. every output sample written: two or more outputs get the stereo monitor
+//      on the first pair and silence beyond it; a one-output device gets a mono
+//      monitor fed (L + R) / 2, the same sum as the Mono check.
 //
 // Threads. [control thread] functions are called from one thread (the GUI or
 // the command line's main thread), which is also the one meter reader and the
@@ -151,6 +155,12 @@ public:
     void requestFadeOut() noexcept { monitor_.requestFadeOut(); }
     bool fadeOutDone() const noexcept { return monitor_.fadeOutDone(); }
     MonitorSlot::State monitorState() const noexcept { return monitor_.state(); }
+    // [any thread] The monitor controls (output mode, speaker model, amp, crossfeed,
+    // volume, Dim, Mono, Mute: atomic setters, applied smoothly at the next block)
+    // and the listening-level estimate. Store them per output device with
+    // core/MonitorSettings.h.
+    MonitorSection& monitor() noexcept { return monitor_.section(); }
+    const MonitorSection& monitor() const noexcept { return monitor_.section(); }
     // [control thread] Before a stop or a device change: fades out and waits (polling, 1 ms)
     // until the audio thread reports silence or `timeout` passes. True when faded (or not running).
     bool fadeOutAndWait(std::chrono::milliseconds timeout);
@@ -231,6 +241,7 @@ private:
     int maxBlock_ = 256;
     int inputChannels_ = 0;
     int outputChannels_ = 0;
+    int monitorChannels_ = 2; // 1 on a one-output device
     std::unique_ptr<float[]> bus_; // 2 x maxBlock
     TransportState state_ = TransportState::Stopped;
     bool recording_ = false;

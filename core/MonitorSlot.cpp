@@ -5,7 +5,8 @@
 
 namespace gainstage {
 
-void MonitorSlot::prepare(double sampleRate, int, int) {
+void MonitorSlot::prepare(double sampleRate, int maxBlockSize, int channels) {
+    section_.prepare(sampleRate, maxBlockSize, channels);
     const double rate = sampleRate > 0.0 ? sampleRate : 48000.0;
     settleFrames_ = std::llround(kSettleSeconds * rate);
     fadeInFrames_ = std::max<int64_t>(1, std::llround(kFadeInSeconds * rate));
@@ -14,6 +15,7 @@ void MonitorSlot::prepare(double sampleRate, int, int) {
 }
 
 void MonitorSlot::reset() noexcept {
+    section_.reset();
     counter_ = 0;
     gain_ = 0.0;
     fadeOutJustDone_ = false;
@@ -26,6 +28,11 @@ void MonitorSlot::noteInstability() noexcept {
 }
 
 void MonitorSlot::process(AudioBlock& block) noexcept {
+    section_.process(block);
+    gate(block);
+}
+
+void MonitorSlot::gate(AudioBlock& block) noexcept {
     const int frames = block.numFrames();
     const int channels = block.numChannels();
     State state = state_.load(std::memory_order_relaxed);

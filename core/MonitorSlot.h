@@ -1,25 +1,31 @@
 #pragma once
-// The monitor section's slot between the master bus and the outputs. Today it
-// passes audio through; the monitor-simulation issue replaces the processing.
-// It already owns the switch-on rule (shared/REFERENCE.md, "Switch-on order"):
+// The monitor section's slot between the master bus and the outputs: it runs
+// the MonitorSection (power amp and speaker, or headphones and crossfeed, then
+// Mono, volume, Dim, Mute) and, after it, the switch-on rule (shared/REFERENCE.md,
+// "Switch-on order": the power amp comes on last, so its gate is the last stage):
 //
 //   Settling : output exactly silent until the stream has run stably for
 //              kSettleSeconds (250 ms). An xrun while settling restarts the count.
 //   FadingIn : gain rises linearly from 0 to 1 over kFadeInSeconds (200 ms):
 //              sample k of the fade (k = 0..N-1) has gain (k + 1) / N.
-//   Open     : unity, bit-transparent.
+//   Open     : unity, bit-transparent (so Flat with neutral controls passes
+//              the master bus through bit for bit).
 //   FadingOut: asked for before a stop or a device change; gain falls linearly
 //              to 0 over kFadeOutSeconds (50 ms) from wherever it is.
 //   Closed   : exactly silent; fadeOutDone() turns true (the control thread
 //              polls it, or waits on Engine::fadeOutAndWait()).
 //
+// The section runs in every state, so its filters are settled by the time the
+// fade-in starts, and a control changed while muted is already in place.
+//
 // Processor shape. Threads: prepare() on the control thread; reset(),
 // process(), noteInstability() on the audio thread; requestFadeOut(),
-// fadeOutDone() and state() from any thread.
+// fadeOutDone(), state() and the section's controls from any thread.
 
 #include <atomic>
 #include <cstdint>
 
+#include "core/MonitorSection.h"
 #include "dsp/Processor.h"
 
 namespace gainstage {
@@ -32,6 +38,7 @@ public:
 
     enum class State : uint8_t { Settling, FadingIn, Open, FadingOut, Closed };
 
+    // `channels`: 1 for a one-output device, else 2 (the section's width).
     void prepare(double sampleRate, int maxBlockSize, int channels) override;
     // Back to Settling: a (re)started stream earns its fade-in again.
     void reset() noexcept override;
@@ -43,6 +50,9 @@ public:
     void requestFadeOut() noexcept { fadeOutRequested_.store(true, std::memory_order_release); }
     bool fadeOutDone() const noexcept { return state_.load(std::memory_order_acquire) == State::Closed; }
     State state() const noexcept { return state_.load(std::memory_order_acquire); }
+    // [any thread] The controls (atomic setters) and the listening level.
+    MonitorSection& section() noexcept { return section_; }
+    const MonitorSection& section() const noexcept { return section_; }
     // [audio thread] True once, in the block where the fade-out completed.
     bool takeFadeOutCompleted() noexcept {
         const bool done = fadeOutJustDone_;
@@ -51,6 +61,9 @@ public:
     }
 
 private:
+    void gate(AudioBlock& block) noexcept;
+
+    MonitorSection section_;
     int64_t settleFrames_ = 12000;
     int64_t fadeInFrames_ = 9600;
     int64_t fadeOutFrames_ = 2400;
