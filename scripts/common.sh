@@ -9,9 +9,9 @@ RUN_PACKAGES=(cmake g++ make pkg-config qt6-base-dev qt6-base-dev-tools libgl-de
               portaudio19-dev libsndfile1-dev)
 # What the tests and benchmarks need on top: oracles (libebur128, sox, bs2b),
 # signal makers (espeak-ng), the JACK dummy server, a virtual display, and the
-# LV2 anchors for the side-by-side benchmark.
+# LV2 anchors and jack_capture for the side-by-side benchmarks.
 TEST_PACKAGES=(libebur128-dev libbenchmark-dev espeak-ng sox xvfb xauth jackd2 libjack-jackd2-dev
-               libbs2b-dev libbs2b-bin lv2file guitarix-lv2 zam-plugins)
+               libbs2b-dev libbs2b-bin lv2file guitarix-lv2 zam-plugins jack-capture)
 
 install_missing() {
     local missing=()
