@@ -9,8 +9,8 @@
 // The scripted session covers every engine feature (arm, record, punch in and
 // out, stop, play, locate, overdub over a DiskReader-fed track, every preamp
 // control and model, monitor modes, fader, metronome and count-in, keep raw,
-// tracks added and removed, xruns, injected overruns, fade-out) and requires
-// zero. detectorWorks() proves the counters do count under the flag.
+// tracks added and removed, every monitor-section control, xruns, injected
+// overruns, fade-out) and requires zero. detectorWorks() proves the counters do count under the flag.
 #include <QtTest>
 
 #include <dlfcn.h>
@@ -387,6 +387,35 @@ void TestRtAlloc::scriptedSessionAllocatesNothing() {
     engine.removeTrack(guitarId);
     run(0.3);
     engine.stop();
+    // Every monitor control while the armed vox is heard: each speaker model (a filter
+    // design and a crossfade on the audio thread), the amp, sag, headphones and every
+    // crossfeed preset, volume, Dim, Mono, Mute, and a whole settings set at once.
+    MonitorSection& monitor = engine.monitor();
+    for (int m = 0; m < kSpeakerModelCount; ++m) monitor.setSpeaker(static_cast<SpeakerId>(m)), run(0.1);
+    monitor.setSpeaker(SpeakerId::HiFi);
+    monitor.setAmpPowerW(10.0f), run(0.1);
+    monitor.setAmpLoadOhms(4.0f), run(0.1);
+    monitor.setAmpOutputOhms(3.3f), run(0.1);
+    monitor.setAmpGainDb(24.0f), run(0.1);
+    monitor.setAmpSag(true), run(0.1);
+    monitor.setOutput(MonitorOutput::Headphones), run(0.1);
+    for (CrossfeedPreset p : {CrossfeedPreset::Default, CrossfeedPreset::ChuMoy, CrossfeedPreset::Meier, CrossfeedPreset::None})
+        monitor.setCrossfeed(p), run(0.1);
+    monitor.setCustomCrossfeed(1500.0f, 12.0f), run(0.1);
+    monitor.setOutput(MonitorOutput::Speakers), run(0.1);
+    monitor.setSpeaker(SpeakerId::Phone), monitor.setOutput(MonitorOutput::Headphones), run(0.1); // changes during a switch
+    monitor.setVolumeDb(-12.0f), run(0.1);
+    monitor.setDim(true), run(0.1);
+    monitor.setMono(true), run(0.1);
+    monitor.setMute(true), run(0.1);
+    monitor.setDim(false), monitor.setMono(false), monitor.setMute(false), run(0.1);
+    MonitorSettings cube;
+    cube.speaker = SpeakerId::Cube;
+    cube.ampGainDb = 6.0f;
+    monitor.setSettings(cube), run(0.2);
+    (void)monitor.listeningLevelDbSpl();
+    monitor.setSettings(MonitorSettings{}), run(0.1);
+
     // Xruns from the backend's flags, injected overruns, and the fade-out before a stop.
     backend.setNextStatus({true, true, false});
     run(0.1);
@@ -405,7 +434,9 @@ void TestRtAlloc::scriptedSessionAllocatesNothing() {
     qInfo("scripted session: %llu callbacks, %lld frames (%.1f s); in the callback: %llu allocations, %llu frees, %llu mutex locks",
           (unsigned long long)callback.calls, (long long)backend.framesProcessed(), backend.framesProcessed() / 48000.0,
           (unsigned long long)allocations, (unsigned long long)frees, (unsigned long long)locks);
-    qInfo("%d takes, %zu samples captured and drained", takes, drained);
+    qInfo("%d takes, %zu samples captured and drained; the monitor went through every model, amp control, headphones, "
+          "crossfeed preset, volume, Dim, Mono and Mute",
+          takes, drained);
     QVERIFY(takes >= 5);
     QVERIFY(drained > 48000 * 3);
     qInfo("xruns %llu, disk reader chunks %llu, playback underrun frames %llu, vox capture lost %llu",
