@@ -60,6 +60,8 @@ bool JackTestClient::open(const QString& clientName, int channels, double captur
     capture_.assign(static_cast<size_t>(channels), std::vector<float>(capacity, 0.0f));
     sent_.store(0);
     captured_.store(0);
+    delayLines_.assign(static_cast<size_t>(channels), std::vector<float>(static_cast<size_t>(std::max(loopbackDelay_, 0)), 0.0f));
+    delayPosition_ = 0;
     shutDown_.store(false);
     for (int c = 0; c < channels; ++c) {
         feedPorts_.push_back(jack_port_register(client, QStringLiteral("feed_%1").arg(c).toLatin1().constData(), JACK_DEFAULT_AUDIO_TYPE,
@@ -133,6 +135,12 @@ bool JackTestClient::connectTo(const QString& targetClient, QString* error, int 
     return true;
 }
 
+bool JackTestClient::feedsInto(const QString& targetClient) const {
+    if (!client_ || feedPorts_.empty()) return false;
+    const QByteArray target = (targetClient + QStringLiteral(":in_0")).toLocal8Bit();
+    return jack_port_connected_to(asPort(feedPorts_[0]), target.constData()) != 0;
+}
+
 void JackTestClient::close() {
     if (!client_) return;
     // After a server crash libjack may complain; the client is closed all the same.
@@ -148,11 +156,28 @@ void JackTestClient::close() {
 int JackTestClient::processCallback(uint32_t frames, void* selfPointer) {
     auto& self = *static_cast<JackTestClient*>(selfPointer);
     const int64_t sent = self.sent_.load(std::memory_order_relaxed);
+    const size_t delay = self.loopbackDelay_ > 0 ? static_cast<size_t>(self.loopbackDelay_) : 0;
     for (size_t c = 0; c < self.feedPorts_.size(); ++c) {
         auto* out = static_cast<float*>(jack_port_get_buffer(asPort(self.feedPorts_[c]), frames));
-        for (uint32_t i = 0; i < frames; ++i) out[i] = countingSample(sent + i, static_cast<int>(c));
+        if (!self.loopback_) {
+            for (uint32_t i = 0; i < frames; ++i) out[i] = countingSample(sent + i, static_cast<int>(c));
+            continue;
+        }
+        const auto* in = static_cast<const float*>(jack_port_get_buffer(asPort(self.capturePorts_[c]), frames));
+        if (delay == 0) {
+            std::copy_n(in, frames, out);
+            continue;
+        }
+        std::vector<float>& line = self.delayLines_[c];
+        size_t position = self.delayPosition_;
+        for (uint32_t i = 0; i < frames; ++i) {
+            out[i] = line[position];
+            line[position] = in[i];
+            position = position + 1 == delay ? 0 : position + 1;
+        }
     }
-    self.sent_.store(sent + frames, std::memory_order_relaxed);
+    if (delay > 0) self.delayPosition_ = (self.delayPosition_ + frames) % delay;
+    self.sent_.store(sent + frames, std::memory_order_release);
 
     const int64_t captured = self.captured_.load(std::memory_order_relaxed);
     const int64_t room = self.capture_.empty() ? 0 : static_cast<int64_t>(self.capture_[0].size()) - captured;

@@ -48,6 +48,18 @@ public:
     bool connectTo(const QString& targetClient, QString* error, int timeoutMs = 5000);
     void close();
 
+    // Loopback mode, for latency tests: instead of the counting signal, each
+    // feed_N plays what capture_N received `delayFrames` earlier (a delay line
+    // of our own on top of what the JACK graph adds; 0 = none). Call before
+    // open(); it stays until changed.
+    void setLoopback(bool on, int delayFrames = 0) {
+        loopback_ = on;
+        loopbackDelay_ = delayFrames;
+    }
+    // Whether our feed_0 drives `targetClient`:in_0 now (a client that closed
+    // and reopened its ports has lost our connections).
+    bool feedsInto(const QString& targetClient) const;
+
     // Ports of `client` (e.g. "Gainstage") of one direction, in natural order (in_2 before in_10).
     QStringList portsOf(const QString& client, bool inputs) const;
 
@@ -56,6 +68,9 @@ public:
     // [any thread] Frames captured so far (the captured buffers are valid up to here).
     int64_t framesCaptured() const { return captured_.load(std::memory_order_acquire); }
     const std::vector<float>& captured(int channel) const { return capture_[static_cast<size_t>(channel)]; }
+    // [any thread] Frames of the signal written to our feed ports so far
+    // (counting mode: sample n of the signal is the n-th frame sent).
+    int64_t framesSent() const { return sent_.load(std::memory_order_acquire); }
     // [any thread] Xruns the JACK server reported while this client was active.
     int xruns() const { return xruns_.load(std::memory_order_acquire); }
     // [any thread] JACK told us the server went away.
@@ -93,6 +108,10 @@ private:
     std::atomic<int64_t> captured_{0};
     std::atomic<bool> shutDown_{false};
     std::atomic<int> xruns_{0};
+    bool loopback_ = false;
+    int loopbackDelay_ = 0;
+    std::vector<std::vector<float>> delayLines_; // per channel, loopbackDelay_ frames
+    size_t delayPosition_ = 0;                   // [JACK process thread]
     int sampleRate_ = 0;
     int bufferSize_ = 0;
     QString name_;
