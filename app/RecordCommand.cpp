@@ -24,6 +24,7 @@
 #include "core/DiskWriter.h"
 #include "core/Engine.h"
 #include "core/Recorder.h"
+#include "core/RecordingJournal.h"
 #include "core/Session.h"
 
 namespace gainstage::cli {
@@ -176,10 +177,16 @@ int runRecord(const QCommandLineParser& parser, QTextStream& out) {
         throw CliFailure{kExitBadInput, QStringLiteral("record: cannot open the session '%1': %2").arg(parser.value(kSession), error)};
     if (!notice.isEmpty()) say(notice);
     const bool keepRaw = parser.isSet(kKeepRaw);
+    std::set<QString> armedIds;
     for (const int input : inputs) {
         const QString id = recorder.addTrack(QStringLiteral("Input %1").arg(input), input - 1, false, preamp, keepRaw);
         recorder.setArmed(id, true);
+        armedIds.insert(id);
     }
+    // --inputs says which tracks record this time: a track armed by an earlier
+    // run would otherwise record again over its input instead of playing its take.
+    for (const SessionTrack& track : recorder.session().tracks)
+        if (!armedIds.count(track.id)) recorder.setArmed(track.id, false);
 
     QString opened;
     std::unique_ptr<AudioBackend> backend = openAudioBackend(request, engine, opened, error);
@@ -250,7 +257,8 @@ int runRecord(const QCommandLineParser& parser, QTextStream& out) {
     } else {
         for (const RecordedTake& take : recorder.lastTakes())
             if (take.hasReport) out << take.report.toText();
-        out << QStringLiteral("Session saved: %1\n").arg(QDir::toNativeSeparators(recorder.folder()));
+        // A save that failed inside the Recorder (e.g. on a full disk) leaves the journal for recovery.
+        if (saved && !RecordingJournal::exists(recorder.folder())) out << QStringLiteral("Session saved: %1\n").arg(QDir::toNativeSeparators(recorder.folder()));
     }
     out.flush();
     if (stoppedBy == QLatin1String("disk_full") || !saved) return kExitCannotWrite;

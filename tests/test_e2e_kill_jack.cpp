@@ -528,6 +528,8 @@ void TestE2eKillJack::diskFullStopsWithinOneSecond() {
     // The space comes back; reopening the session finds the take (saved, or recovered from the journal).
     QVERIFY(QFile::remove(mountPoint + QStringLiteral("/filler")));
     const bool journalLeft = RecordingJournal::exists(folder);
+    // The session could not be saved on the full disk: record must not claim it was.
+    if (journalLeft) QVERIFY2(!output.contains(QStringLiteral("Session saved")), "record says 'Session saved' but left the journal");
     const OpenedSession opened = openSession(folder);
     QVERIFY2(opened.load.ok(), qPrintable(opened.load.error));
     const Session& session = *opened.load.session;
