@@ -60,7 +60,10 @@ void storeRoundTripFrames(const QString& device, int sampleRate, int64_t frames)
 }
 
 std::vector<float> mlsBurst(int order, float amplitude) {
-    // Fibonacci LFSR with a primitive polynomial per order (taps as bit masks).
+    // Galois LFSR (right shift, the mask is XORed in when a 1 leaves): these
+    // masks are maximal in that form (period 2^order - 1, 2^(order-1) ones).
+    // Used as Fibonacci taps they let the state fall to 0 after one step, and
+    // the "burst" was one +a and then DC, whose correlation has no peak.
     static const uint32_t kTaps[] = {0, 0, 0x3, 0x6, 0xC, 0x14, 0x30, 0x60, 0xB8, 0x110, 0x240, 0x500, 0xE08, 0x1C80, 0x3802, 0x6000, 0xD008};
     order = std::clamp(order, 2, 16);
     const uint32_t length = (1u << order) - 1u;
@@ -68,8 +71,9 @@ std::vector<float> mlsBurst(int order, float amplitude) {
     uint32_t state = 1;
     for (uint32_t i = 0; i < length; ++i) {
         out[i] = (state & 1u) ? amplitude : -amplitude;
-        const uint32_t feedback = static_cast<uint32_t>(__builtin_parity(state & kTaps[order]));
-        state = (state >> 1) | (feedback << (order - 1));
+        const uint32_t leaving = state & 1u;
+        state >>= 1;
+        if (leaving) state ^= kTaps[order];
     }
     return out;
 }
