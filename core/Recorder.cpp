@@ -277,7 +277,9 @@ bool Recorder::writeJournal(int64_t timelineStart, QString& error) {
         take.sampleRate = journal.sampleRate;
         take.format = options_.format;
         take.raw = s.raw;
-        take.timelineStart = std::max<int64_t>(0, timelineStart - s.alignFrames); // where recovery places it
+        const Clip placed = Clip::forTake(s.file, timelineStart, s.alignFrames, 0); // where recovery will place it
+        take.timelineStart = placed.timelineOffset;
+        take.sourceOffset = placed.sourceOffset;
         journal.takes.push_back(take);
     }
     return journal.write(folder_, error);
@@ -574,9 +576,8 @@ bool Recorder::finishTake(bool punchOut, QString& error) {
         session_->takes.push_back(record);
         if (!s.raw) {
             SessionTrack* track = session_->findTrack(s.trackId);
-            const int64_t skip = std::max<int64_t>(0, -take.clipPosition);
-            if (track && result.frames > skip)
-                track->clips.push_back(Clip{s.file, std::max<int64_t>(0, take.clipPosition), result.frames - skip, skip, false});
+            const Clip clip = Clip::forTake(s.file, take.recordedAt, take.alignFrames, result.frames);
+            if (track && clip.length > 0) track->clips.push_back(clip);
         }
         lastTakes_.push_back(std::move(take));
     }

@@ -52,7 +52,8 @@ bool RecordingJournal::write(const QString& folder, QString& error) const {
                                  {QStringLiteral("sampleRate"), t.sampleRate},
                                  {QStringLiteral("format"), sampleFormatName(t.format)},
                                  {QStringLiteral("raw"), t.raw},
-                                 {QStringLiteral("timelineStart"), static_cast<double>(t.timelineStart)}});
+                                 {QStringLiteral("timelineStart"), static_cast<double>(t.timelineStart)},
+                                 {QStringLiteral("sourceOffset"), static_cast<double>(t.sourceOffset)}});
     root[QStringLiteral("takes")] = array;
     if (!writeFileAtomically(pathFor(folder), QJsonDocument(root).toJson(QJsonDocument::Indented), error)) {
         error = QStringLiteral("cannot start recording: the recording journal could not be written (%1)").arg(error);
@@ -97,7 +98,8 @@ std::optional<RecordingJournal> RecordingJournal::read(const QString& folder, QS
         t.format = o.value(QStringLiteral("format")).toString() == QLatin1String("float") ? SampleFormat::Float32 : SampleFormat::Pcm24;
         QString why;
         const bool numbersOk = wholeNumber(o.value(QStringLiteral("channels")), 1, 64) && wholeNumber(o.value(QStringLiteral("sampleRate")), 8000, 768000) &&
-                               wholeNumber(o.value(QStringLiteral("timelineStart")), 0, kMaxSamples);
+                               wholeNumber(o.value(QStringLiteral("timelineStart")), 0, kMaxSamples) &&
+                               (!o.contains(QStringLiteral("sourceOffset")) || wholeNumber(o.value(QStringLiteral("sourceOffset")), 0, kMaxSamples));
         if (!numbersOk || t.trackId.isEmpty() || !Session::resolveInside(folder, t.file, why)) {
             error = QStringLiteral("the recording journal '%1' has a bad entry takes[%2] (%3); the takes in the audio folder are untouched, import them by hand")
                         .arg(path)
@@ -108,6 +110,8 @@ std::optional<RecordingJournal> RecordingJournal::read(const QString& folder, QS
         t.channels = o.value(QStringLiteral("channels")).toInt();
         t.sampleRate = o.value(QStringLiteral("sampleRate")).toInt();
         t.timelineStart = static_cast<int64_t>(o.value(QStringLiteral("timelineStart")).toDouble());
+        // Journals written before the skip was recorded have none.
+        t.sourceOffset = static_cast<int64_t>(o.value(QStringLiteral("sourceOffset")).toDouble(0));
         journal.takes.push_back(t);
     }
     return journal;

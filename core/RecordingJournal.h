@@ -35,7 +35,8 @@ struct JournalTake {
     int sampleRate = 48000;
     SampleFormat format = SampleFormat::Pcm24;
     bool raw = false;
-    int64_t timelineStart = 0;
+    int64_t timelineStart = 0; // where the clip starts (Clip::forTake)
+    int64_t sourceOffset = 0;  // frames of the file before it (compensation at timeline 0)
 };
 
 struct RecordingJournal {

@@ -235,8 +235,12 @@ RecoveryReport recoverTakes(const QString& folder, Session& session) {
                 track = &session.tracks.back();
             }
             auto clip = std::find_if(track->clips.begin(), track->clips.end(), [&](const Clip& c) { return c.file == entry.file; });
-            if (clip == track->clips.end()) track->clips.push_back(Clip{entry.file, entry.timelineStart, repair.frames, 0});
-            else clip->length = repair.frames;
+            const int64_t length = std::max<int64_t>(0, repair.frames - entry.sourceOffset);
+            if (clip == track->clips.end()) {
+                if (length > 0) track->clips.push_back(Clip{entry.file, entry.timelineStart, length, entry.sourceOffset, false});
+            } else {
+                clip->length = length;
+            }
             recovered << QStringLiteral("%1 %2").arg(entry.trackName, DiskWriter::formatTime(repair.frames, entry.sampleRate));
         }
         report.takes.push_back(take);

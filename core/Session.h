@@ -48,6 +48,18 @@ struct Clip {
     bool operator==(const Clip& other) const {
         return file == other.file && timelineOffset == other.timelineOffset && length == other.length && sourceOffset == other.sourceOffset;
     }
+
+    // [any thread] Where a take belongs on the timeline. The performer heard
+    // each moment `alignFrames` before it was captured (round trip + preamp
+    // latency), so a take whose first frame was captured at `capturedAt` starts
+    // at capturedAt - alignFrames. One that would start before 0 starts at 0
+    // and skips its first frames instead. The Recorder (at stop) and recovery
+    // (from the journal) both place takes with this, so they agree.
+    static Clip forTake(const QString& file, int64_t capturedAt, int64_t alignFrames, int64_t frames) {
+        const int64_t start = capturedAt - alignFrames;
+        const int64_t skip = start < 0 ? -start : 0;
+        return Clip{file, start < 0 ? 0 : start, frames > skip ? frames - skip : 0, skip, false};
+    }
 };
 
 struct TakeOverrun {

@@ -324,6 +324,45 @@ private slots:
         QVERIFY2(second.summary.startsWith(QStringLiteral("Recovered 2 takes")), qPrintable(second.summary));
     }
 
+    // A take captured within the latency compensation of timeline 0 starts at 0
+    // and skips the compensated frames; recovery must place it the same way as
+    // a normal stop, which needs the skip in the journal.
+    void recoveredClipsSkipTheCompensation() {
+        const Clip early = Clip::forTake(QStringLiteral("a.wav"), 0, 240, 48000);
+        QCOMPARE(early.timelineOffset, int64_t(0));
+        QCOMPARE(early.sourceOffset, int64_t(240));
+        QCOMPARE(early.length, int64_t(48000 - 240));
+        const Clip later = Clip::forTake(QStringLiteral("a.wav"), 48000, 240, 1000);
+        QCOMPARE(later.timelineOffset, int64_t(48000 - 240));
+        QCOMPARE(later.sourceOffset, int64_t(0));
+        QCOMPARE(later.length, int64_t(1000));
+
+        QTemporaryDir dir;
+        const QString folder = dir.path() + QStringLiteral("/session");
+        const QString failure = recordFor(folder, std::chrono::milliseconds(500));
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        QString error;
+        auto journal = RecordingJournal::read(folder, error);
+        QVERIFY2(journal.has_value(), qPrintable(error));
+        const Clip placed = Clip::forTake(journal->takes[0].file, 0, 240, 0);
+        journal->takes[0].timelineStart = placed.timelineOffset;
+        journal->takes[0].sourceOffset = placed.sourceOffset;
+        QVERIFY(journal->write(folder, error));
+        const auto reread = RecordingJournal::read(folder, error);
+        QVERIFY2(reread.has_value(), qPrintable(error));
+        QCOMPARE(reread->takes[0].sourceOffset, int64_t(240));
+
+        Session session;
+        recoverTakes(folder, session);
+        const SessionTrack* track = session.findTrack(journal->takes[0].trackId);
+        QVERIFY(track != nullptr);
+        QCOMPARE(track->clips.size(), size_t(1));
+        const int64_t frames = readAll(QDir(folder).filePath(journal->takes[0].file)).frames;
+        QCOMPARE(track->clips[0].timelineOffset, int64_t(0));
+        QCOMPARE(track->clips[0].sourceOffset, int64_t(240));
+        QCOMPARE(track->clips[0].length, frames - 240);
+    }
+
     // A take past 4 GiB whose header still says RIFF (killed before the header
     // became RF64): Recovery turns libsndfile's placeholder into ds64. The
     // file is sparse, so this costs no disk space.

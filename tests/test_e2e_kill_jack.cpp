@@ -316,13 +316,8 @@ void TestE2eKillJack::sigkillDuringTakeLosesAtMost250ms() {
     }
     qInfo("%zu takes recovered, every clip at timeline %lld; compensation %lld frames, clips skipping it: %zu of %zu", kills.size(),
           static_cast<long long>(expectedStart), static_cast<long long>(align), kills.size() - static_cast<size_t>(wrongSkip), kills.size());
-    if (align > 0) {
-        // The journal keeps max(0, S - align) but not how many frames the clip
-        // must skip when S - align < 0, so a recovered take plays `align`
-        // frames late. Fixing it needs a field in RecordingJournal and Recovery.
-        QEXPECT_FAIL("", "recovery puts a take that started within the compensation at sourceOffset 0 (the journal lacks the skip)", Continue);
-        QCOMPARE(wrongSkip, 0);
-    }
+    // Recovery must skip the compensated frames exactly as a normal stop does.
+    QCOMPARE(wrongSkip, 0);
 }
 
 // ---------------------------------------------------------------------------
