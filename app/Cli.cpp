@@ -19,7 +19,8 @@ namespace {
 const QString kHelp = QStringLiteral("help");
 
 std::vector<Command> allCommands() {
-    return {analyzeCommand(), renderCommand(), devicesCommand(), monitorModelsCommand(), recordCommand(), calibrateCommand()};
+    return {analyzeCommand(), renderCommand(), devicesCommand(), monitorModelsCommand(), recordCommand(), calibrateCommand(),
+            autogainCommand()};
 }
 
 const Command* findCommand(const std::vector<Command>& commands, const QString& name) {

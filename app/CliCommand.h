@@ -29,6 +29,7 @@ Command devicesCommand(); // app/DevicesCommand.cpp
 Command recordCommand();  // app/RecordCommand.cpp
 Command calibrateCommand(); // app/CalibrateCommand.cpp
 Command monitorModelsCommand(); // app/MonitorModelsCommand.cpp
+Command autogainCommand(); // app/AutogainCommand.cpp
 
 // --json and --window, shared by every command that prints a report.
 void addReportOptions(QCommandLineParser& parser);

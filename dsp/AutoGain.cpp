@@ -254,8 +254,7 @@ AutoGainOutcome AutoGain::run(const std::vector<std::vector<float>>& channels, d
             break;
         case AutoGainResult::TooQuiet:
             out.interfaceChangeDb = static_cast<float>(std::ceil((target - peak) * 2.0) / 2.0);
-            out.after = current; // nothing to undo: the user must turn the interface first
-            out.gainDb = current.gainDb;
+            out.after = current; // nothing to apply: the interface must be turned first
             out.message = format("Too quiet even at the maximum Gain (%+.0f dB gives peaks at %.1f dBTP): raise the "
                                  "interface's gain by about %.1f dB and try again.",
                                  gainDb, peak, out.interfaceChangeDb);
@@ -263,7 +262,6 @@ AutoGainOutcome AutoGain::run(const std::vector<std::vector<float>>& channels, d
         case AutoGainResult::TooLoud:
             out.interfaceChangeDb = static_cast<float>(-std::ceil((peak - target) * 2.0) / 2.0);
             out.after = current;
-            out.gainDb = current.gainDb;
             out.message = format("Too loud even at the minimum Gain (%+.0f dB gives peaks at %.1f dBTP): engage the Pad "
                                  "or turn the interface's gain down by about %.1f dB.",
                                  gainDb, peak, -out.interfaceChangeDb);

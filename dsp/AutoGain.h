@@ -55,8 +55,9 @@ struct AutoGainOptions {
 struct AutoGainOutcome {
     AutoGainResult result = AutoGainResult::NoSignal;
     PreampSettings before;          // undo: the settings it started from
-    PreampSettings after;           // redo: the same with the new Gain (== before unless Success)
-    float gainDb = 0.0f;            // after.gainDb
+    PreampSettings after;           // redo: the same with the new Gain (== before unless Success: only Success changes anything)
+    float gainDb = 0.0f;            // the Gain predictedPeakDbtp belongs to: after.gainDb on Success, the
+                                    // Gain limit it reached for Too quiet / Too loud, else the current Gain
     float predictedPeakDbtp = -1.0e9f; // loudest true peak after the preamp at gainDb (strays excluded)
     float rawSamplePeakDb = -1.0e9f;   // of every raw sample
     float rawTruePeakDb = -1.0e9f;     // raw true peak, strays excluded
