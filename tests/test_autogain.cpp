@@ -24,7 +24,10 @@
 #include "TestSignals.h"
 #include "core/AudioFile.h"
 #include "core/OfflineRender.h"
+#include "core/SourcePresets.h"
 #include "dsp/AutoGain.h"
+
+#include <QStandardPaths>
 
 using namespace gainstage;
 using namespace gainstage::test;
@@ -145,6 +148,9 @@ private slots:
     void cancelled();
     void strayTransientDoesNotDominate();
     void nonlinearModelNeedsMoreThanArithmetic();
+    void sourcePresetsSetStartAndWindow();
+    void userPresetsRoundTrip();
+    void badPresetFilesGiveAClearMessage();
 
 private:
     AudioData voice(const QString& name, const QStringList& espeakArguments);
@@ -349,6 +355,118 @@ void TestAutoGain::nonlinearModelNeedsMoreThanArithmetic() {
     QCOMPARE(out.result, AutoGainResult::Success);
     QVERIFY(std::fabs(searched + 3.0) <= 0.5);
     QVERIFY(std::fabs(linearPeak + 3.0) > std::fabs(searched + 3.0));
+}
+
+void TestAutoGain::sourcePresetsSetStartAndWindow() {
+    const auto presets = builtInSourcePresets();
+    QCOMPARE(presets.size(), size_t(4));
+    auto byName = [&](const char* name) {
+        for (const auto& p : presets)
+            if (p.name == QLatin1String(name)) return p;
+        qFatal("no preset %s", name);
+    };
+    const SourcePreset vocal = byName("Vocal"), di = byName("Guitar DI"), acoustic = byName("Acoustic guitar"), bass = byName("Bass DI");
+    QCOMPARE(vocal.preamp.source, Source::Mic);
+    QCOMPARE(vocal.preamp.lowCut, LowCut::Hz80);
+    QCOMPARE(vocal.preamp.inputImpedanceOhms, 1200.0f);
+    QCOMPARE(di.preamp.source, Source::DI);
+    QCOMPARE(di.preamp.inputImpedanceOhms, 1.0e6f);
+    QCOMPARE(di.preamp.lowCut, LowCut::Off);
+    QCOMPARE(acoustic.preamp.source, Source::Mic);
+    QCOMPARE(acoustic.preamp.lowCut, LowCut::Hz50);
+    QCOMPARE(bass.preamp.source, Source::DI);
+    QCOMPARE(bass.preamp.inputImpedanceOhms, 1.0e6f);
+    QCOMPARE(bass.preamp.lowCut, LowCut::Off);
+    for (const auto& p : presets) QVERIFY(p.targetDbtp >= p.window.lowDb && p.targetDbtp <= p.window.highDb);
+    // Auto Gain with a preset's starting point and target: the Bass DI's lower window.
+    const AudioData raw = scaledToPeak(material_[8].second, -24.0);
+    AutoGainOptions options;
+    options.targetDbtp = bass.targetDbtp;
+    options.windowLowDb = bass.window.lowDb;
+    options.windowHighDb = bass.window.highDb;
+    const AutoGainOutcome out = AutoGain::run(raw.channels, kRate, bass.preamp, options);
+    const double rendered = renderedPeak(raw, out.after);
+    qInfo("Bass DI preset: window %.0f..%.0f, target %.1f: gain %.2f dB -> %.2f dBTP", bass.window.lowDb, bass.window.highDb,
+          bass.targetDbtp, out.gainDb, rendered);
+    QCOMPARE(out.result, AutoGainResult::Success);
+    QVERIFY(std::fabs(rendered - bass.targetDbtp) <= 1.0);
+    QCOMPARE(out.after.lowCut, bass.preamp.lowCut);
+}
+
+void TestAutoGain::userPresetsRoundTrip() {
+    QStandardPaths::setTestModeEnabled(true);
+    SourcePresetStore store;
+    QVERIFY(store.path().contains(QStringLiteral("qttest")) || store.path().startsWith(QDir::homePath()));
+    QFile::remove(store.path());
+    QString error;
+    QVERIFY(store.load(error)); // no file: no presets, no error
+    QVERIFY(store.userPresets().empty());
+    SourcePreset mine;
+    mine.name = QStringLiteral("My SM7B");
+    mine.preamp.source = Source::Mic;
+    mine.preamp.model = Model::Tube;
+    mine.preamp.gainDb = 42.5f;
+    mine.preamp.lowCut = LowCut::Hz160;
+    mine.preamp.inputImpedanceOhms = 300.0f;
+    mine.window = {-8.0f, -1.0f};
+    mine.targetDbtp = -4.0f;
+    QVERIFY2(store.put(mine, error), qPrintable(error));
+    SourcePreset clash = mine;
+    clash.name = QStringLiteral("vocal");
+    QVERIFY(!store.put(clash, error));
+    QVERIFY(error.contains(QStringLiteral("built-in")));
+    SourcePreset bad = mine;
+    bad.name = QStringLiteral("Too hot");
+    bad.targetDbtp = 0.5f;
+    QVERIFY(!store.put(bad, error));
+    QVERIFY(store.save(error));
+    SourcePresetStore again;
+    QVERIFY2(again.load(error), qPrintable(error));
+    QCOMPARE(again.userPresets().size(), size_t(1));
+    const SourcePreset back = *again.find(QStringLiteral("my sm7b"));
+    QCOMPARE(back.preamp.model, Model::Tube);
+    QCOMPARE(back.preamp.gainDb, 42.5f);
+    QCOMPARE(back.preamp.lowCut, LowCut::Hz160);
+    QCOMPARE(back.preamp.inputImpedanceOhms, 300.0f);
+    QCOMPARE(back.window.lowDb, -8.0f);
+    QCOMPARE(back.targetDbtp, -4.0f);
+    QCOMPARE(again.all().size(), size_t(5));
+    QVERIFY(again.remove(QStringLiteral("My SM7B")));
+    QFile::remove(store.path());
+}
+
+void TestAutoGain::badPresetFilesGiveAClearMessage() {
+    QStandardPaths::setTestModeEnabled(true);
+    const QString path = dir_.filePath(QStringLiteral("presets.json"));
+    const struct {
+        QByteArray content;
+        const char* mentions;
+    } cases[] = {
+        {"{ not json", "not valid JSON"},
+        {"[1, 2]", "not valid JSON"},
+        {R"({"version": 7, "presets": []})", "version"},
+        {R"({"version": 1, "presets": [{"name": "Vox", "source": "mic", "low_cut": "90"}]})", "low_cut"},
+        {R"({"version": 1, "presets": [{"name": "Vox", "source": "line"}]})", "source"},
+        {R"({"version": 1, "presets": [{"name": "DI", "source": "di", "gain_db": 55}]})", "gain_db"},
+        {R"({"version": 1, "presets": [{"name": "W", "source": "di", "window": [0, -6]}]})", "window"},
+        {R"({"version": 1, "presets": [{"name": "A", "source": "di"}, {"name": "A", "source": "mic"}]})", "twice"},
+        {R"({"version": 1, "presets": [42]})", "expected an object"},
+        {QByteArray(4096, '\0'), "not valid JSON"},
+    };
+    for (const auto& c : cases) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(c.content);
+        f.close();
+        SourcePresetStore store(path);
+        QString error;
+        QVERIFY(!store.load(error));
+        qInfo("%s", qPrintable(error));
+        QVERIFY2(error.contains(QLatin1String(c.mentions)), qPrintable(error));
+        QVERIFY(error.contains(path));
+        QVERIFY(store.userPresets().empty());
+        QCOMPARE(store.all().size(), size_t(4)); // the built-ins are still there
+    }
 }
 
 QTEST_GUILESS_MAIN(TestAutoGain)
