@@ -237,7 +237,7 @@ int64_t Engine::roundTripFrames() const noexcept {
 
 int64_t Engine::captureOffsetFrames(int trackId) const {
     Track* t = findTrack(trackId);
-    return roundTripFrames() + (t ? t->preamp().latencySamples() : 0);
+    return heardLatencyFrames() + (t ? t->preamp().latencySamples() : 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -341,7 +341,7 @@ void Engine::process(const float* const* inputs, float* const* outputs, int fram
     }
     captureHookNow_ = captureHook_.load(std::memory_order_acquire);
     EngineDiskHook* readerHook = readerHook_.load(std::memory_order_acquire);
-    roundTripNow_ = roundTripFrames();
+    heardLatencyNow_ = heardLatencyFrames();
 
     // An xrun raises both flags on JACK: one xrun per call, whichever flags are set.
     if (status.inputOverflow || status.outputUnderflow) {
@@ -394,7 +394,7 @@ void Engine::processSubBlock(const float* const* inputs, float* const* outputs, 
     std::fill(right, right + frames, 0.0f);
 
     const bool rolling = state_ == TransportState::Rolling;
-    Track::BlockContext context{inputs, inputChannels_, offset, frames, position_, rolling, rolling && recording_, anySolo_, roundTripNow_};
+    Track::BlockContext context{inputs, inputChannels_, offset, frames, position_, rolling, rolling && recording_, anySolo_, heardLatencyNow_};
     bool capturing = false;
     for (Track* track : active_->tracks) {
         Track::BlockResult result;

@@ -61,8 +61,11 @@
 //                one (a loopback calibration of this device: output -> input,
 //                before any preamp), else
 //                round((inputLatencySeconds + outputLatencySeconds) * sampleRate)
-//   rawOffset  = roundTrip
-//   takeOffset = roundTrip + the track's Preamp::latencySamples()
+//   heard      = roundTrip + the monitor section's latencySamples() (a speaker
+//                model's amp oversamples; the performer hears playback that
+//                much later, and calibration measures without the section)
+//   rawOffset  = heard
+//   takeOffset = heard + the track's Preamp::latencySamples()
 // A frame captured when the playhead was at P is what the performer played
 // along with output P - offset, so a take recorded from timeline sample S is
 // placed at S - takeOffset (its raw take at S - rawOffset). The offsets in force
@@ -169,7 +172,9 @@ public:
     int64_t roundTripFrames() const noexcept;
     // A calibrated round trip for this device; a negative value returns to the stream's estimate.
     void setMeasuredRoundTripFrames(int64_t frames) noexcept { measuredRoundTrip_.store(frames, std::memory_order_relaxed); }
-    int64_t rawCaptureOffsetFrames() const noexcept { return roundTripFrames(); }
+    // The round trip plus the monitor section's latency: how late the performer hears playback.
+    int64_t heardLatencyFrames() const noexcept { return roundTripFrames() + monitor().latencySamples(); }
+    int64_t rawCaptureOffsetFrames() const noexcept { return heardLatencyFrames(); }
     // [control thread]
     int64_t captureOffsetFrames(int trackId) const;
 
@@ -249,7 +254,7 @@ private:
     int64_t countInRemaining_ = 0;
     int64_t countInElapsed_ = 0;
     bool anySolo_ = false;
-    int64_t roundTripNow_ = 0;
+    int64_t heardLatencyNow_ = 0;
     int captureFramesSinceWake_ = 0;
     int readerFramesSinceWake_ = 0;
     bool wakeCapture_ = false;

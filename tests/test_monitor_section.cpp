@@ -83,6 +83,7 @@ private slots:
     void settingsRoundTripPerDevice();
     void badStoredValuesAreIgnored();
     void userPreferencesStore();
+    void takeOffsetsIncludeTheMonitorLatency();
 };
 
 void TestMonitorSection::speakerModelResponseThroughEngine() {
@@ -525,6 +526,40 @@ void TestMonitorSection::userPreferencesStore() {
     QCOMPARE(loaded.settings.volumeDb, -4.0f);
     QSettings(QStringLiteral("Gainstage"), QStringLiteral("Gainstage")).remove(monitorSettingsGroup(device));
     qInfo("user store in test mode: %s", qPrintable(where));
+}
+
+// The performer hears playback through the monitor section, so a speaker
+// model's latency (its amp oversamples) moves where a take belongs: the offsets
+// the control thread reads and the TakeStart mark the audio thread writes agree.
+void TestMonitorSection::takeOffsetsIncludeTheMonitorLatency() {
+    Rig rig({std::vector<float>(48000, 0.0f), std::vector<float>(48000, 0.0f)});
+    rig.engine.setMeasuredRoundTripFrames(300);
+    rig.engine.setArmed(rig.trackId, true);
+    rig.engine.monitor().setSpeaker(SpeakerId::Flat);
+    rig.backend.start(rig.engine);
+    rig.backend.run(4800);
+    QCOMPARE(rig.engine.monitor().latencySamples(), 0);
+    QCOMPARE(rig.engine.captureOffsetFrames(rig.trackId), int64_t(300));
+
+    rig.engine.monitor().setSpeaker(SpeakerId::Cube);
+    rig.backend.run(4800);
+    const int monitorLatency = rig.engine.monitor().latencySamples();
+    QVERIFY2(monitorLatency > 0, "a speaker model with its amp adds latency");
+    QCOMPARE(rig.engine.rawCaptureOffsetFrames(), int64_t(300 + monitorLatency));
+    QCOMPARE(rig.engine.captureOffsetFrames(rig.trackId), int64_t(300 + monitorLatency));
+
+    auto capture = rig.engine.captureStreams(rig.trackId);
+    QVERIFY(capture);
+    QVERIFY(rig.engine.record(true));
+    rig.backend.run(4800);
+    std::vector<CaptureMark> marks(capture->marks.readAvailable());
+    capture->marks.tryRead(marks.data(), marks.size());
+    QVERIFY(!marks.empty());
+    QCOMPARE(marks.front().kind, CaptureMark::Kind::TakeStart);
+    QCOMPARE(marks.front().alignFrames, int64_t(300 + monitorLatency));
+    QCOMPARE(marks.front().rawAlignFrames, int64_t(300 + monitorLatency));
+    qInfo("monitor latency %d frames is part of the take offset (%lld)", monitorLatency,
+          static_cast<long long>(marks.front().alignFrames));
 }
 
 QTEST_GUILESS_MAIN(TestMonitorSection)
