@@ -13,6 +13,7 @@ namespace gainstage {
 namespace {
 
 constexpr double kCaptureSeconds = 5.0;
+constexpr double kRawTapSeconds = 2.0; // the listener drains it many times a second
 constexpr size_t kMinCaptureFrames = 2 * 65536;
 constexpr double kFaderGlideSeconds = 0.02; // volume, pan, mute, solo and monitor switches
 constexpr float kSilenceDb = -90.0f;
@@ -47,6 +48,9 @@ void pushMark(CaptureStreams& capture, const CaptureMark& mark) noexcept {
 CaptureStreams::CaptureStreams(int channelCount, size_t capacityFrames)
     : channels(channelCount), processed(capacityFrames * static_cast<size_t>(channelCount)),
       raw(capacityFrames * static_cast<size_t>(channelCount)), marks(1024) {}
+
+RawTap::RawTap(int channelCount, size_t capacityFrames)
+    : channels(channelCount), ring(capacityFrames * static_cast<size_t>(channelCount)) {}
 
 PlaybackStream::PlaybackStream(int channelCount, size_t capacityFrames)
     : channels(channelCount), ring(capacityFrames * static_cast<size_t>(channelCount)) {}
@@ -86,6 +90,9 @@ void Track::prepare(double sampleRate, int maxBlockFrames) {
     // (a restart at the same rate); a new rate or a first prepare makes new ones.
     if (!capture_ || capture_->processed.capacity() < captureFrames * static_cast<size_t>(channels_))
         capture_ = std::make_shared<CaptureStreams>(channels_, captureFrames);
+    const size_t tapFrames = std::max(static_cast<size_t>(std::ceil(kRawTapSeconds * sampleRate)), 4 * block);
+    if (!rawTap_ || rawTap_->ring.capacity() < tapFrames * static_cast<size_t>(channels_))
+        rawTap_ = std::make_shared<RawTap>(channels_, tapFrames);
     capturing_ = false;
     smoothersPrimed_ = false;
     lastPlayback_ = nullptr;
@@ -274,10 +281,13 @@ void Track::processBlock(const BlockContext& context, float* busLeft, float* bus
     }
     const bool wantCapture = context.recording && armed.load(std::memory_order_relaxed) && input_ >= 0;
     if (wantCapture && !capturing_) startTake(context.position, context.roundTripFrames, events), result.wokeDisk = true;
-    if (capturing_ && capture_->takeKeepsRaw_) {
+    const bool tapping = input_ >= 0 && rawTap_->enabled.load(std::memory_order_acquire);
+    if ((capturing_ && capture_->takeKeepsRaw_) || tapping) {
         for (int c = 0; c < channels_; ++c)
             for (int i = 0; i < frames; ++i) rawInterleaved_[static_cast<size_t>(i * channels_ + c)] = channelBuffers_[c][i];
     }
+    if (tapping && !rawTap_->ring.tryWrite(rawInterleaved_.get(), static_cast<size_t>(frames) * static_cast<size_t>(channels_)))
+        rawTap_->lostFrames.fetch_add(static_cast<uint64_t>(frames), std::memory_order_relaxed);
     AudioBlock audio(channelBuffers_, channels_, frames);
     preamp_.process(audio);
     for (int c = 0; c < channels_; ++c) trackMeter_[c].measure(channelBuffers_[c], frames);

@@ -128,6 +128,20 @@ struct PlaybackStream {
     bool inUnderrun_ = false;
 };
 
+// [shared: the audio thread writes while `enabled`, one listener thread reads]
+// A tap of the track's raw input (before the preamp), for Auto Gain's
+// listening side (core/AutoGainSession). The audio thread only ever calls the
+// ring's tryWrite, and only while the flag is set, so a track nobody listens
+// to pays one atomic load per block.
+struct RawTap {
+    RawTap(int channels, size_t capacityFrames);
+
+    const int channels;
+    SpscRing<float> ring;                   // interleaved raw frames
+    std::atomic<bool> enabled{false};       // [listener sets] fill the ring
+    std::atomic<uint64_t> lostFrames{0};    // [audio thread counts] frames that did not fit
+};
+
 class Track {
 public:
     // [control thread]
@@ -149,6 +163,8 @@ public:
     void setName(std::string name) { name_ = std::move(name); }
     std::shared_ptr<CaptureStreams> captureStreams() const { return capture_; }
     std::shared_ptr<PlaybackStream> playbackStream() const { return playbackOwner_; }
+    // The raw input tap (made in prepare(); null before).
+    std::shared_ptr<RawTap> rawTap() const { return rawTap_; }
     // Returns the previous stream (to be released once the audio thread has moved on).
     std::shared_ptr<PlaybackStream> swapPlayback(std::shared_ptr<PlaybackStream> stream);
     TrackConfig config() const;
@@ -214,6 +230,7 @@ private:
 
     std::shared_ptr<CaptureStreams> capture_;        // [control] owner
     std::shared_ptr<PlaybackStream> playbackOwner_;  // [control] owner
+    std::shared_ptr<RawTap> rawTap_;                 // [control] owner; the audio thread uses it without touching the count
     std::atomic<PlaybackStream*> playback_{nullptr}; // [audio] reads
 
     // [audio thread] state

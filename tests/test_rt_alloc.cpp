@@ -359,6 +359,19 @@ void TestRtAlloc::scriptedSessionAllocatesNothing() {
         s.gainDb = 20.0f;
         engine.setPreampSettings(id, s), run(0.1);
     }
+    // Auto Gain's raw tap on the vox track: on while this thread (the listener) drains it, then off.
+    size_t tapped = 0;
+    {
+        auto tap = engine.track(voxId)->rawTap();
+        tap->enabled.store(true);
+        for (int i = 0; i < 5; ++i) {
+            run(0.1);
+            while (size_t got = tap->ring.tryRead(sink.data(), sink.size())) tapped += got;
+        }
+        tap->enabled.store(false);
+        run(0.1);
+        QCOMPARE(tap->lostFrames.load(), uint64_t(0));
+    }
     // Monitoring modes and the fader.
     for (MonitorMode m : {MonitorMode::Input, MonitorMode::Off, MonitorMode::Auto}) engine.setMonitorMode(voxId, m), run(0.1);
     engine.setVolumeDb(bedId, -12.0f), engine.setPan(bedId, 0.7f), run(0.1);
@@ -438,6 +451,8 @@ void TestRtAlloc::scriptedSessionAllocatesNothing() {
           "crossfeed preset, volume, Dim, Mono and Mute",
           takes, drained);
     QVERIFY(takes >= 5);
+    qInfo("%zu raw samples tapped for Auto Gain", tapped);
+    QVERIFY(tapped >= size_t(48000 * 0.45));
     QVERIFY(drained > 48000 * 3);
     qInfo("xruns %llu, disk reader chunks %llu, playback underrun frames %llu, vox capture lost %llu",
           (unsigned long long)engine.xrunCount(), (unsigned long long)reader.chunksRead(),
