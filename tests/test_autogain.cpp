@@ -24,6 +24,9 @@
 #include "TestSignals.h"
 #include "core/AudioFile.h"
 #include "core/OfflineRender.h"
+#include "core/AutoGainSession.h"
+#include "core/Engine.h"
+#include "core/OfflineBackend.h"
 #include "core/SourcePresets.h"
 #include "dsp/AutoGain.h"
 
@@ -149,6 +152,8 @@ private slots:
     void strayTransientDoesNotDominate();
     void nonlinearModelNeedsMoreThanArithmetic();
     void sourcePresetsSetStartAndWindow();
+    void sessionListensThroughTheEngine();
+    void sessionStopsEarlyAndCancels();
     void userPresetsRoundTrip();
     void badPresetFilesGiveAClearMessage();
 
@@ -467,6 +472,108 @@ void TestAutoGain::badPresetFilesGiveAClearMessage() {
         QVERIFY(store.userPresets().empty());
         QCOMPARE(store.all().size(), size_t(4)); // the built-ins are still there
     }
+}
+
+namespace {
+
+struct LiveRig {
+    explicit LiveRig(const std::vector<float>& input) : backend(makeFormat()) {
+        backend.setInputs({input});
+        backend.setKeepOutputs(false);
+        TrackConfig config;
+        config.name = "Vox";
+        config.input = 0;
+        config.preamp.model = Model::Tube;
+        id = engine.addTrack(config);
+        backend.start(engine);
+    }
+    ~LiveRig() { backend.stop(); }
+    static StreamFormat makeFormat() {
+        StreamFormat f;
+        f.sampleRate = kRate;
+        f.maxBlockFrames = 256;
+        f.inputChannels = 1;
+        f.outputChannels = 2;
+        return f;
+    }
+    OfflineBackend backend;
+    Engine engine;
+    int id = -1;
+};
+
+// Where `heard` starts in `input` (the tap must deliver the raw input unchanged and in order).
+int64_t offsetIn(const std::vector<float>& input, const std::vector<float>& heard) {
+    for (size_t start = 0; start + heard.size() <= input.size(); ++start)
+        if (std::equal(heard.begin(), heard.end(), input.begin() + static_cast<std::ptrdiff_t>(start))) return static_cast<int64_t>(start);
+    return -1;
+}
+
+} // namespace
+
+void TestAutoGain::sessionListensThroughTheEngine() {
+    // The performance is looped to 20 s of raw input; the engine runs it in 100 ms steps
+    // while the "GUI" polls the session between them.
+    AudioData one = scaledToPeak(material_[0].second, -32.0);
+    std::vector<float> input;
+    while (input.size() < size_t(20 * kRate)) input.insert(input.end(), one.channels[0].begin(), one.channels[0].end());
+    LiveRig rig(input);
+    rig.backend.run(4800); // audio before Auto Gain starts is not part of it
+    AutoGainSession session(rig.engine.track(rig.id)->rawTap(), kRate);
+    session.start(); // the default 10 s
+    QCOMPARE(session.listeningSeconds(), 10.0);
+    int polls = 0;
+    while (!session.poll() && polls < 400) rig.backend.run(4800), ++polls;
+    QVERIFY(!session.isListening());
+    QVERIFY(!rig.engine.track(rig.id)->rawTap()->enabled.load());
+    const int64_t offset = offsetIn(input, session.heard()[0]);
+    qInfo("listened %.2f s in %d polls, lost %llu frames; heard audio starts at input frame %lld", session.secondsHeard(), polls,
+          (unsigned long long)session.lostFrames(), (long long)offset);
+    QCOMPARE(session.secondsHeard(), 10.0);
+    QCOMPARE(session.lostFrames(), uint64_t(0));
+    QVERIFY(offset >= 4800); // bit-exact raw input, after the start
+    Preamp& preamp = rig.engine.track(rig.id)->preamp();
+    const PreampSettings before = preamp.settings();
+    const AutoGainOutcome out = session.analyse(before);
+    QCOMPARE(out.result, AutoGainResult::Success);
+    QVERIFY(AutoGainSession::apply(preamp, out));
+    QCOMPARE(preamp.settings().gainDb, out.gainDb);
+    // The one undo step: `before` restores exactly what was there.
+    preamp.setSettings(out.before);
+    QCOMPARE(preamp.settings().gainDb, before.gainDb);
+    const double rendered = renderedPeak(mono(session.heard()[0]), out.after);
+    qInfo("live Auto Gain: %.2f dB -> %.2f dBTP rendered (target -3)", out.gainDb, rendered);
+    QVERIFY(std::fabs(rendered + 3.0) <= 1.0);
+}
+
+void TestAutoGain::sessionStopsEarlyAndCancels() {
+    AudioData one = scaledToPeak(material_[6].second, -26.0);
+    LiveRig rig(one.channels[0]);
+    AutoGainSession session(rig.engine.track(rig.id)->rawTap(), kRate);
+    session.start(60.0);
+    QCOMPARE(session.listeningSeconds(), AutoGainSession::kMaxSeconds); // clamped to 3..15
+    for (int i = 0; i < 25; ++i) {
+        QVERIFY(!session.poll());
+        rig.backend.run(4800);
+    }
+    session.stop(); // early: judge what was heard
+    qInfo("stopped early after %.2f s", session.secondsHeard());
+    QVERIFY(std::fabs(session.secondsHeard() - 2.5) < 0.05);
+    QVERIFY(!rig.engine.track(rig.id)->rawTap()->enabled.load());
+    const AutoGainOutcome early = session.analyse(PreampSettings{});
+    QCOMPARE(early.result, AutoGainResult::Success);
+
+    session.start(1.0);
+    QCOMPARE(session.listeningSeconds(), AutoGainSession::kMinSeconds);
+    rig.backend.run(9600);
+    session.poll();
+    session.cancel();
+    QVERIFY(!session.isListening());
+    QVERIFY(!rig.engine.track(rig.id)->rawTap()->enabled.load());
+    PreampSettings current;
+    current.gainDb = 12.0f;
+    const AutoGainOutcome cancelled = session.analyse(current);
+    QCOMPARE(cancelled.result, AutoGainResult::Cancelled);
+    QCOMPARE(cancelled.after.gainDb, 12.0f);
 }
 
 QTEST_GUILESS_MAIN(TestAutoGain)
