@@ -3,9 +3,8 @@
 // signal: the 24-bit take files hold every sample, none dropped, repeated or
 // changed, on 2, 8 and 32 channels, through Clean at 0 dB.
 //
-// Duration: GAINSTAGE_E2E_RECORD_SECONDS (default 30) for 2 and 8 channels;
-// 32 channels run a third of it (at least 10 s) so the suite fits CI. Figures
-// are printed with qInfo().
+// Duration: GAINSTAGE_E2E_RECORD_SECONDS (default 30, as the engine issue asks)
+// for every channel count. Figures are printed with qInfo().
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -74,7 +73,7 @@ private slots:
         const double seconds = configuredSeconds();
         QTest::newRow("2 channels") << 2 << seconds;
         QTest::newRow("8 channels") << 8 << seconds;
-        QTest::newRow("32 channels (shorter)") << 32 << std::max(10.0, seconds / 3.0);
+        QTest::newRow("32 channels") << 32 << seconds;
     }
 
     // A busy 2-core machine can make the non-realtime dummy server miss a cycle;
