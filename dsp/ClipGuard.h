@@ -52,7 +52,7 @@ public:
     static constexpr float kDefaultCeilingDbtp = -0.3f;
     static constexpr double kHoldSeconds = 0.010;
     static constexpr double kReleaseSeconds = 0.050;
-    static constexpr double kRatioReleaseSeconds = 0.5;
+    static constexpr double kRatioReleaseSeconds = 0.05;
 
     ClipGuard();
     ~ClipGuard() override;
