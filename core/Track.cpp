@@ -65,6 +65,7 @@ Track::Track(int id, const TrackConfig& config)
     mute.store(config.mute);
     solo.store(config.solo);
     keepRaw.store(config.keepRaw);
+    clipGuardOn.store(config.clipGuard);
 }
 
 Track::~Track() = default;
@@ -72,6 +73,8 @@ Track::~Track() = default;
 void Track::prepare(double sampleRate, int maxBlockFrames) {
     maxBlockFrames_ = std::max(maxBlockFrames, 1);
     preamp_.prepare(sampleRate, maxBlockFrames_, channels_);
+    clipGuard_.prepare(sampleRate, maxBlockFrames_, channels_);
+    clipGuardWasOn_ = false;
     for (int c = 0; c < 2; ++c) {
         rawMeter_[c].prepare(sampleRate, maxBlockFrames_, 1);
         trackMeter_[c].prepare(sampleRate, maxBlockFrames_, 1);
@@ -117,6 +120,7 @@ TrackConfig Track::config() const {
     c.mute = mute.load();
     c.solo = solo.load();
     c.keepRaw = keepRaw.load();
+    c.clipGuard = clipGuardOn.load();
     return c;
 }
 
@@ -290,6 +294,14 @@ void Track::processBlock(const BlockContext& context, float* busLeft, float* bus
         rawTap_->lostFrames.fetch_add(static_cast<uint64_t>(frames), std::memory_order_relaxed);
     AudioBlock audio(channelBuffers_, channels_, frames);
     preamp_.process(audio);
+    // Clip Guard: zero latency, so nothing downstream (meter, capture, take
+    // alignment) moves; off, the samples are not touched at all.
+    const bool guard = clipGuardOn.load(std::memory_order_relaxed);
+    if (guard) {
+        if (!clipGuardWasOn_) clipGuard_.reset();
+        clipGuard_.process(audio);
+    }
+    clipGuardWasOn_ = guard;
     for (int c = 0; c < channels_; ++c) trackMeter_[c].measure(channelBuffers_[c], frames);
 
     // 2. Capture.

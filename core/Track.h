@@ -20,6 +20,7 @@
 
 #include "core/EngineEvents.h"
 #include "core/SpscRing.h"
+#include "dsp/ClipGuard.h"
 #include "dsp/Meter.h"
 #include "dsp/Preamp.h"
 #include "dsp/PreampSettings.h"
@@ -45,6 +46,7 @@ struct TrackConfig {
     bool mute = false;
     bool solo = false;
     bool keepRaw = false;   // also capture the unprocessed input
+    bool clipGuard = false; // Clip Guard after the preamp (off by default: nothing touches the sound unasked)
 
     int channels() const noexcept { return stereo ? 2 : 1; }
 };
@@ -178,6 +180,10 @@ public:
     std::atomic<bool> mute{false};
     std::atomic<bool> solo{false};
     std::atomic<bool> keepRaw{false};
+    // Clip Guard, after the preamp and before the track meter and capture (dsp/ClipGuard.h).
+    std::atomic<bool> clipGuardOn{false};
+    // [any thread] Its ceiling and activity counts (for the take report); its process() is the audio thread's.
+    ClipGuard& clipGuard() noexcept { return clipGuard_; }
 
     // [the one meter reader thread] Latest meter snapshots of channel 0 or 1.
     MeterSnapshot rawMeterSnapshot(int channel) noexcept;
@@ -225,6 +231,7 @@ private:
     const int channels_;
 
     Preamp preamp_;
+    ClipGuard clipGuard_;
     Meter rawMeter_[2];
     Meter trackMeter_[2];
 
@@ -241,6 +248,7 @@ private:
     std::unique_ptr<float[]> playScratch_; // 2 x maxBlock planar, disk playback
     int maxBlockFrames_ = 0;
     bool capturing_ = false;
+    bool clipGuardWasOn_ = false; // [audio thread] a fresh start each time it is switched on
     PlaybackStream* lastPlayback_ = nullptr;
     LinearSmoothedValue inputGain_[2];    // monitored input, per bus side (volume, pan, mute, solo, mode)
     LinearSmoothedValue playbackGain_[2]; // disk playback, per bus side

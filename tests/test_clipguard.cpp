@@ -11,6 +11,8 @@
 #include <random>
 
 #include "TestSignals.h"
+#include "core/Engine.h"
+#include "core/OfflineBackend.h"
 #include "dsp/ClipGuard.h"
 
 using namespace gainstage;
@@ -77,6 +79,7 @@ private slots:
     void countsActivity();
     void engagesWithoutClicks();
     void stereoIsLinked();
+    void wiredIntoTheTrack();
 };
 
 void TestClipGuard::bitIdenticalBelowCeiling() {
@@ -213,6 +216,64 @@ void TestClipGuard::stereoIsLinked() {
     qInfo("linked stereo: left/right ratio stays 15 within %.2e", worstRatioError);
     QVERIFY(worstRatioError < 1e-3);
     QVERIFY(peakDb(right.data() + frames / 2, frames / 2) < 20 * std::log10(0.1) - 3.0); // the quiet side was turned down too
+}
+
+// In the engine: after the preamp, before the track meter and the capture ring.
+// Off (the default), the capture is what the preamp made; on, it holds the ceiling.
+void TestClipGuard::wiredIntoTheTrack() {
+    const int frames = int(kRate * 2);
+    std::vector<float> input = quietMaterial(frames);
+    scale(input, std::pow(10.0, (-12.0 - ebuTruePeakDb(input)) / 20.0)); // -12 dBTP raw; +14 dB of Gain makes it +2
+    bool configKept = true;
+    auto capture = [&](bool guardOn, double& trackMeterMaxDb, ClipGuardActivity& activity) -> std::vector<float> {
+        StreamFormat f;
+        f.sampleRate = kRate;
+        f.maxBlockFrames = 256;
+        f.inputChannels = 1;
+        f.outputChannels = 2;
+        OfflineBackend backend(f);
+        backend.setInputs({input});
+        backend.setKeepOutputs(false);
+        Engine engine;
+        TrackConfig config;
+        config.input = 0;
+        config.armed = true;
+        config.preamp.gainDb = 14.0f;
+        config.clipGuard = guardOn;
+        const int id = engine.addTrack(config);
+        configKept = configKept && engine.track(id)->config().clipGuard == guardOn;
+        backend.start(engine);
+        engine.record(true);
+        std::vector<float> captured, chunk(1 << 16);
+        auto streams = engine.captureStreams(id);
+        for (int done = 0; done < frames; done += 4800) {
+            backend.run(4800);
+            while (size_t got = streams->processed.tryRead(chunk.data(), chunk.size())) captured.insert(captured.end(), chunk.begin(), chunk.begin() + long(got));
+        }
+        engine.stop();
+        MeterSnapshot raw, track;
+        engine.meterSnapshots(id, 0, raw, track);
+        trackMeterMaxDb = track.maxTruePeakDb;
+        activity = engine.track(id)->clipGuard().activity();
+        backend.stop();
+        return captured;
+    };
+    double offMeter = 0, onMeter = 0;
+    ClipGuardActivity offActivity, onActivity;
+    const auto off = capture(false, offMeter, offActivity);
+    const auto on = capture(true, onMeter, onActivity);
+    const double offTp = ebuTruePeakDb(off), onTp = ebuTruePeakDb(on);
+    qInfo("captured %zu frames; guard off: %.2f dBTP (track meter %.2f), on: %.2f dBTP (track meter %.2f), %llu engagements, max %.2f dB",
+          on.size(), offTp, offMeter, onTp, onMeter, (unsigned long long)onActivity.engagements, onActivity.maxReductionDb);
+    QVERIFY(configKept);
+    QVERIFY(on.size() >= size_t(frames - 4800));
+    QVERIFY(offTp > 1.0);
+    QCOMPARE(offActivity.engagements, uint64_t(0));
+    QVERIFY(onActivity.engagements > 0);
+    QVERIFY(onTp <= ClipGuard::kDefaultCeilingDbtp + 0.1);
+    QVERIFY(onMeter <= ClipGuard::kDefaultCeilingDbtp + 0.1); // the track meter sees the guarded signal
+    // Zero latency: the guarded capture lines up with the unguarded one sample for sample.
+    QCOMPARE(bestAlignmentLag(off.data(), on.data(), int(std::min(off.size(), on.size())) - 64, 16), 0);
 }
 
 QTEST_GUILESS_MAIN(TestClipGuard)

@@ -364,12 +364,15 @@ void TestRtAlloc::scriptedSessionAllocatesNothing() {
     {
         auto tap = engine.track(voxId)->rawTap();
         tap->enabled.store(true);
+        engine.track(voxId)->clipGuardOn.store(true); // Clip Guard too: the vox is at Tube +20 dB, hot
         for (int i = 0; i < 5; ++i) {
             run(0.1);
             while (size_t got = tap->ring.tryRead(sink.data(), sink.size())) tapped += got;
         }
         tap->enabled.store(false);
+        engine.track(voxId)->clipGuardOn.store(false);
         run(0.1);
+        QVERIFY(engine.track(voxId)->clipGuard().activity().engagements > 0);
         QCOMPARE(tap->lostFrames.load(), uint64_t(0));
     }
     // Monitoring modes and the fader.
@@ -451,7 +454,7 @@ void TestRtAlloc::scriptedSessionAllocatesNothing() {
           "crossfeed preset, volume, Dim, Mono and Mute",
           takes, drained);
     QVERIFY(takes >= 5);
-    qInfo("%zu raw samples tapped for Auto Gain", tapped);
+    qInfo("%zu raw samples tapped for Auto Gain; Clip Guard engaged on the vox (its activity is checked above)", tapped);
     QVERIFY(tapped >= size_t(48000 * 0.45));
     QVERIFY(drained > 48000 * 3);
     qInfo("xruns %llu, disk reader chunks %llu, playback underrun frames %llu, vox capture lost %llu",
