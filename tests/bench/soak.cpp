@@ -41,7 +41,9 @@
 //
 // Usage: soak [--seconds S] [--channels N] [--rate HZ] [--buffer FRAMES]
 //             [--model clean|tube|transformer] [--gain DB] [--raw-checks K]
-//             [--dir DIR] [--strict-xruns]
+//             [--dir DIR] [--strict-xruns] [--jack-only]
+// --jack-only is the baseline: the same server and the test client alone (no
+// Gainstage) for the same time, counting the xruns JACK has by itself.
 // Threads: the main thread drives everything; LoadProbe::process runs on
 // JACK's process thread.
 #include <QCoreApplication>
@@ -86,6 +88,7 @@ struct Options {
     int rawChecks = 4;
     QString dir;
     bool strictXruns = false;
+    bool jackOnly = false;
 };
 
 // Sits between the backend and the Engine: forwards every call, and measures
@@ -241,7 +244,7 @@ Counting checkCounting(const std::vector<float>& samples, int channel) {
 
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr, "soak: %s\nusage: soak [--seconds S] [--channels N] [--rate HZ] [--buffer FRAMES] "
-                         "[--model clean|tube|transformer] [--gain DB] [--raw-checks K] [--dir DIR] [--strict-xruns]\n", why);
+                         "[--model clean|tube|transformer] [--gain DB] [--raw-checks K] [--dir DIR] [--strict-xruns] [--jack-only]\n", why);
     std::exit(2);
 }
 
@@ -249,8 +252,8 @@ Options parseOptions(int argc, char** argv) {
     Options options;
     for (int i = 1; i < argc; ++i) {
         const std::string name = argv[i];
-        if (name == "--strict-xruns") {
-            options.strictXruns = true;
+        if (name == "--strict-xruns" || name == "--jack-only") {
+            (name == "--jack-only" ? options.jackOnly : options.strictXruns) = true;
             continue;
         }
         if (i + 1 >= argc) usage(("missing value after " + name).c_str());
@@ -306,6 +309,23 @@ int main(int argc, char** argv) {
     if (!server.start(&error)) {
         std::fprintf(stderr, "soak: FAIL: the JACK server did not start: %s\n", qPrintable(error));
         return 1;
+    }
+
+    if (options.jackOnly) {
+        JackTestClient client;
+        if (!client.open(QStringLiteral("GainstageSoak"), options.channels, 0.1, &error)) {
+            std::fprintf(stderr, "soak: FAIL: test client: %s\n", qPrintable(error));
+            return 1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        const int before = client.xruns();
+        std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
+        const int xruns = client.xruns() - before;
+        client.close();
+        server.stop();
+        std::printf("soak: baseline, JACK alone with the test client (no Gainstage): %d JACK xruns in %.0f s\n", xruns, options.seconds);
+        std::printf("soak: load average at end %s\n", loadAverage().c_str());
+        return 0;
     }
 
     Engine engine;
