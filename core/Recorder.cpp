@@ -216,27 +216,30 @@ bool Recorder::preparePlayback(QString& error, std::chrono::milliseconds timeout
     const int rate = static_cast<int>(std::lround(engine_.format().sampleRate));
     for (const SessionTrack& track : session_->tracks) {
         if (track.armed || track.clips.empty()) continue;
-        // One clip per track plays: the newest take (the one on top).
-        const Clip& clip = track.clips.back();
-        if (clip.missing) continue;
-        const auto take = std::find_if(session_->takes.begin(), session_->takes.end(), [&](const TakeRecord& t) { return t.file == clip.file; });
-        if (take != session_->takes.end() && take->sampleRate != rate) {
-            messages_ << QStringLiteral("%1 does not play: it was recorded at %2 Hz and the device runs at %3 Hz")
-                             .arg(track.name).arg(take->sampleRate).arg(rate);
-            continue;
+        // Every clip plays; where takes overlap the later one (later in the list) is heard.
+        std::vector<DiskReader::ClipSpec> clips;
+        for (const Clip& clip : track.clips) {
+            if (clip.missing) continue;
+            const auto take = std::find_if(session_->takes.begin(), session_->takes.end(), [&](const TakeRecord& t) { return t.file == clip.file; });
+            if (take != session_->takes.end() && take->sampleRate != rate) {
+                messages_ << QStringLiteral("%1 does not play %2: it was recorded at %3 Hz and the device runs at %4 Hz")
+                                 .arg(track.name, clip.file).arg(take->sampleRate).arg(rate);
+                continue;
+            }
+            QString why;
+            const std::optional<QString> path = Session::resolveInside(folder_, clip.file, why);
+            if (!path) {
+                error = why;
+                return false;
+            }
+            clips.push_back({path->toStdString(), clip.timelineOffset, clip.length, clip.sourceOffset});
         }
-        QString why;
-        const std::optional<QString> path = Session::resolveInside(folder_, clip.file, why);
-        if (!path) {
-            error = why;
-            return false;
-        }
+        if (clips.empty()) continue;
         const int engineId = engineTrackId(track.id);
         std::shared_ptr<PlaybackStream> stream = engine_.attachPlayback(engineId);
         if (!stream) continue;
         std::string readError;
-        // The file's first frame sits sourceOffset frames before the clip's start.
-        if (!reader_->addClip(stream, path->toStdString(), clip.timelineOffset - clip.sourceOffset, &readError)) {
+        if (!reader_->setClips(stream, clips, &readError)) {
             engine_.detachPlayback(engineId);
             error = QString::fromStdString(readError);
             return false;

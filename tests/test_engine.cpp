@@ -19,6 +19,8 @@
 #include "core/DiskReader.h"
 #include "core/Engine.h"
 #include "core/OfflineBackend.h"
+#include "core/Recorder.h"
+#include "core/Session.h"
 #include "dsp/Preamp.h"
 
 using namespace gainstage;
@@ -101,6 +103,40 @@ double rms(const std::vector<float>& x, size_t begin, size_t end) {
 
 double toDb(double v) { return 20.0 * std::log10(std::max(v, 1e-30)); }
 
+// A take for the multi-clip tests: a stereo float WAV whose frame f holds
+// countingSample(base + f, channel), placed as Session's Clip places it.
+struct TestClip {
+    int64_t base;      // distinct per file, so every clip's material is recognisable
+    int64_t fileFrames;
+    int64_t timelineOffset, length, sourceOffset;
+};
+
+bool writeCountingWav(const std::string& path, const TestClip& clip) {
+    std::vector<float> interleaved(size_t(clip.fileFrames) * 2);
+    for (int64_t f = 0; f < clip.fileFrames; ++f)
+        for (int c = 0; c < 2; ++c) interleaved[size_t(2 * f + c)] = countingSample(clip.base + f, c);
+    SF_INFO info{};
+    info.samplerate = 48000;
+    info.channels = 2;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    SNDFILE* file = sf_open(path.c_str(), SFM_WRITE, &info);
+    if (!file) return false;
+    const bool ok = sf_writef_float(file, interleaved.data(), clip.fileFrames) == clip.fileFrames;
+    sf_close(file);
+    return ok;
+}
+
+// What the timeline holds at sample t: the last clip in the list that covers t
+// (within its length and its file, from its sourceOffset on), else silence.
+float timelineSample(const std::vector<TestClip>& clips, int64_t t, int channel) {
+    for (auto clip = clips.rbegin(); clip != clips.rend(); ++clip) {
+        const int64_t heard = std::min(clip->length, clip->fileFrames - clip->sourceOffset);
+        if (t >= clip->timelineOffset && t < clip->timelineOffset + heard)
+            return countingSample(clip->base + clip->sourceOffset + (t - clip->timelineOffset), channel);
+    }
+    return 0.0f;
+}
+
 } // namespace
 
 class TestEngine : public QObject {
@@ -114,6 +150,9 @@ private slots:
     void playbackFaderPanMuteSolo();
     void playbackFollowsLocate();
     void diskReaderStreamsAWavFile();
+    void diskReaderPlaysEveryClipOfATrack_data();
+    void diskReaderPlaysEveryClipOfATrack();
+    void recorderPlaysEveryTakeOfATrack();
     void metronomeOnTheBeatAndNeverRecorded();
     void countInThenRecord();
     void switchOnRule();
@@ -438,6 +477,163 @@ void TestEngine::diskReaderStreamsAWavFile() {
     backend.stop();
     reader.stop();
     QCOMPARE(stream->underrunFrames.load(), uint64_t(0));
+}
+
+void TestEngine::diskReaderPlaysEveryClipOfATrack_data() {
+    QTest::addColumn<std::vector<TestClip>>("clips");
+    // A: 24000..120000, whole file. B over A's tail: 100000..200000 from file frame 12345.
+    const TestClip a{0, 96000, 24000, 96000, 0};
+    const TestClip b{300001, 144000, 100000, 100000, 12345};
+    // C after a gap (200000..230000): its length runs past its file, so it ends with the file at 321000.
+    const TestClip c{600011, 96000, 230000, 200000, 5000};
+    // A punch-in inside A, recorded later, so on top: 40000..60000.
+    const TestClip punch{900007, 30000, 40000, 20000, 7000};
+    QTest::addRow("two clips, overlap") << std::vector<TestClip>{a, b};
+    QTest::addRow("three clips, gap and overlap") << std::vector<TestClip>{a, b, c};
+    QTest::addRow("three clips, punch-in") << std::vector<TestClip>{a, b, punch};
+    // The list order decides, not the position: B first, so A lies over it.
+    QTest::addRow("three clips, earlier index underneath") << std::vector<TestClip>{b, a, c};
+}
+
+void TestEngine::diskReaderPlaysEveryClipOfATrack() {
+    // Every clip of one stereo track through the real DiskReader: Off
+    // monitoring and no input, so only the playback is heard, at unity and
+    // centre (balance law: 0 dB both sides), so each output sample is the
+    // timeline's sample exactly. Locates land before the first clip, inside
+    // the overlap, mid second clip and in the gap after it, then back to 0.
+    QFETCH(std::vector<TestClip>, clips);
+    QTemporaryDir dir;
+    std::vector<DiskReader::ClipSpec> specs;
+    for (size_t i = 0; i < clips.size(); ++i) {
+        const std::string path = (dir.path() + QStringLiteral("/take-%1.wav").arg(i)).toStdString();
+        QVERIFY(writeCountingWav(path, clips[i]));
+        specs.push_back({path, clips[i].timelineOffset, clips[i].length, clips[i].sourceOffset});
+    }
+    // sourceOffset is honoured: B's first frame on the timeline is its file frame 12345.
+    QCOMPARE(timelineSample({clips[0], clips[1]}, 150000, 0), countingSample(300001 + 12345 + 50000, 0));
+
+    OfflineBackend backend(format(256, 0, 2));
+    backend.setRandomBlockSizes(1, 256, 7);
+    Engine engine;
+    TrackConfig config;
+    config.input = -1;
+    config.stereo = true;
+    config.monitor = MonitorMode::Off;
+    const int id = engine.addTrack(config);
+    auto stream = engine.attachPlayback(id);
+    DiskReader reader;
+    std::string error;
+    QVERIFY2(reader.setClips(stream, specs, &error), error.c_str());
+    engine.setReaderHook(&reader);
+    reader.start();
+    backend.start(engine);
+    backend.run(kOpen + 1000);
+    auto waitFilled = [&](uint64_t frames) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        // Fresh frames only (as in diskReaderStreamsAWavFile): this thread is also the audio thread.
+        auto fresh = [&]() -> uint64_t {
+            if (stream->servedGeneration.load() != stream->requestedGeneration.load()) return 0;
+            const uint64_t end = stream->framesConsumed_ + stream->ring.readAvailable() / 2;
+            return end - std::max(stream->servedFromFrame.load(), stream->framesConsumed_);
+        };
+        while (fresh() < frames) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        return true;
+    };
+    int64_t total = 0, audible = 0;
+    for (int64_t target : {int64_t(0), int64_t(110000), int64_t(150000), int64_t(210000), int64_t(0)}) {
+        engine.locate(target);
+        backend.run(1); // the audio thread takes the locate and asks the reader
+        QVERIFY(waitFilled(96000));
+        if (engine.transportState() == Engine::TransportState::Stopped) engine.play();
+        backend.clearOutputs();
+        const int64_t from = engine.position();
+        for (int i = 0; i < 3; ++i) { // 3 s, never more than 1 s past a 2 s read ahead
+            QVERIFY(waitFilled(96000));
+            backend.run(48000);
+        }
+        const auto& out = backend.outputs();
+        int64_t differ = 0, firstDiffer = -1;
+        for (size_t i = 0; i < out[0].size(); ++i) {
+            const int64_t t = from + int64_t(i);
+            const float l = timelineSample(clips, t, 0), r = timelineSample(clips, t, 1);
+            const bool bad = out[0][i] != l || out[1][i] != r;
+            if (bad && firstDiffer < 0) firstDiffer = t;
+            differ += bad;
+            audible += l != 0.0f;
+        }
+        total += int64_t(out[0].size());
+        qInfo("%zu clips, locate %lld (played from %lld): %zu frames, %lld differ (first at %lld)", clips.size(), (long long)target,
+              (long long)from, out[0].size(), (long long)differ, (long long)firstDiffer);
+        QCOMPARE(differ, int64_t(0));
+    }
+    qInfo("%lld frames compared, %lld of them clip material, all exact", (long long)total, (long long)audible);
+    backend.stop();
+    reader.stop();
+    QCOMPARE(stream->underrunFrames.load(), uint64_t(0));
+}
+
+void TestEngine::recorderPlaysEveryTakeOfATrack() {
+    // A session track with three takes (the second over the first's tail, a
+    // gap, the third with a sourceOffset and cut by its file's end): the
+    // Recorder hands all of them to its reader, and the track plays them all.
+    const std::vector<TestClip> clips{{0, 96000, 24000, 96000, 0}, {300001, 144000, 100000, 100000, 12345}, {600011, 96000, 230000, 200000, 5000}};
+    QTemporaryDir dir;
+    Session session;
+    session.name = QStringLiteral("takes");
+    SessionTrack track;
+    track.id = QStringLiteral("t1");
+    track.name = QStringLiteral("Gtr");
+    track.input = TrackInput{0, true};
+    track.monitor = SessionMonitorMode::Off;
+    for (size_t i = 0; i < clips.size(); ++i) {
+        const QString file = QStringLiteral("audio/Gtr-%1.wav").arg(i + 1);
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("audio")));
+        QVERIFY(writeCountingWav((dir.path() + QLatin1Char('/') + file).toStdString(), clips[i]));
+        track.clips.push_back(Clip{file, clips[i].timelineOffset, clips[i].length, clips[i].sourceOffset, false});
+    }
+    session.tracks.push_back(track);
+    QString error, notice;
+    QVERIFY2(session.save(dir.path(), error), qPrintable(error));
+
+    OfflineBackend backend(format(256, 2, 2));
+    Engine engine;
+    backend.start(engine);
+    Recorder recorder(engine);
+    QVERIFY2(recorder.openSession(dir.path(), notice, error), qPrintable(error));
+    backend.run(kOpen + 1000);
+    // preparePlayback waits for the audio side to take its locate: run it meanwhile on another thread.
+    std::atomic<bool> ready{false};
+    std::thread audio([&] {
+        while (!ready.load()) {
+            backend.run(256);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    });
+    const bool prepared = recorder.preparePlayback(error);
+    ready.store(true);
+    audio.join();
+    QVERIFY2(prepared, qPrintable(error));
+    QCOMPARE(engine.position(), int64_t(0));
+    engine.play();
+    backend.clearOutputs();
+    for (int i = 0; i < 70; ++i) { // 7 s, paced so the reader stays ahead
+        backend.run(4800);
+        recorder.poll();
+        std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    }
+    const auto& out = backend.outputs();
+    int64_t differ = 0, firstDiffer = -1;
+    for (size_t i = 0; i < out[0].size(); ++i) {
+        const bool bad = out[0][i] != timelineSample(clips, int64_t(i), 0) || out[1][i] != timelineSample(clips, int64_t(i), 1);
+        if (bad && firstDiffer < 0) firstDiffer = int64_t(i);
+        differ += bad;
+    }
+    qInfo("Recorder playback of 3 takes: %zu frames from 0, %lld differ (first at %lld)", out[0].size(), (long long)differ, (long long)firstDiffer);
+    QCOMPARE(differ, int64_t(0));
+    backend.stop();
 }
 
 void TestEngine::metronomeOnTheBeatAndNeverRecorded() {
