@@ -19,6 +19,7 @@
 
 #include "app/CliCommand.h"
 #include "app/CliValues.h"
+#include "core/AutoGainSession.h"
 #include "core/AudioBackend.h"
 #include "core/Calibration.h"
 #include "core/DiskWriter.h"
@@ -41,6 +42,7 @@ const QString kSource = QStringLiteral("source");
 const QString kModel = QStringLiteral("model");
 const QString kGain = QStringLiteral("gain");
 const QString kKeepRaw = QStringLiteral("keep-raw");
+const QString kAutoGain = QStringLiteral("auto-gain");
 
 constexpr int kExitNoSuchDevice = 5;
 constexpr double kMaxSeconds = 24.0 * 3600.0;
@@ -74,6 +76,9 @@ void defineRecordOptions(QCommandLineParser& parser) {
     parser.addOption({kModel, QStringLiteral("Preamp model: clean, tube or transformer (default clean)."), QStringLiteral("MODEL")});
     parser.addOption({kGain, QStringLiteral("Gain in dB (default 0): -20 to +60 for mic, -20 to +40 for di."), QStringLiteral("DB")});
     parser.addOption({kKeepRaw, QStringLiteral("Also keep the raw input of every track next to its take, for re-amping.")});
+    parser.addOption({kAutoGain, QStringLiteral("Before recording, listen SECONDS (3 to 15) while you play your loudest part, and "
+                                                "set each track's Gain with Auto Gain so its loudest true peak lands at -3 dBTP."),
+                      QStringLiteral("SECONDS")});
     addReportOptions(parser);
 }
 
@@ -118,6 +123,10 @@ int runRecord(const QCommandLineParser& parser, QTextStream& out) {
         failUsage(QStringLiteral("record: --session DIR is required (the session folder)"));
     if (!parser.isSet(kSeconds)) failUsage(QStringLiteral("record: --seconds S is required (how long to record)"));
     const double seconds = parseNumberInRange(kSeconds, parser.value(kSeconds), 0.001, kMaxSeconds, QStringLiteral("s"));
+    const double autoGainSeconds = parser.isSet(kAutoGain)
+                                       ? parseNumberInRange(kAutoGain, parser.value(kAutoGain), AutoGainSession::kMinSeconds,
+                                                            AutoGainSession::kMaxSeconds, QStringLiteral("s"))
+                                       : 0.0;
     const bool json = wantsJson(parser);
     const LevelWindow window = windowOption(parser);
 
@@ -208,13 +217,50 @@ int runRecord(const QCommandLineParser& parser, QTextStream& out) {
 
     g_interrupted.store(false);
     installStopHandlers();
-    if (!recorder.startTake(error)) {
+    // --auto-gain: listen on every armed track's raw input, then set its Gain
+    // through the Recorder (so the session and the take metadata get it too).
+    bool skipTake = false;
+    if (autoGainSeconds > 0.0) {
+        say(QStringLiteral("Auto Gain: play your loudest part now; listening for %1 s").arg(autoGainSeconds, 0, 'f', 1));
+        struct Listening {
+            QString id;
+            int input;
+            std::unique_ptr<AutoGainSession> session;
+        };
+        std::vector<Listening> listening;
+        for (const int input : inputs) {
+            const QString id = recorder.addTrack(QStringLiteral("Input %1").arg(input), input - 1, false, preamp, keepRaw);
+            if (Track* track = engine.track(recorder.engineTrackId(id))) {
+                listening.push_back({id, input, std::make_unique<AutoGainSession>(track->rawTap(), backend->format().sampleRate)});
+                listening.back().session->start(autoGainSeconds);
+            }
+        }
+        for (bool done = false; !done;) {
+            done = true;
+            for (auto& l : listening) done = l.session->poll() || !l.session->isListening() ? done : false;
+            if (g_interrupted.load(std::memory_order_relaxed)) {
+                for (auto& l : listening) l.session->cancel();
+                skipTake = true;
+                break;
+            }
+            if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        for (auto& l : listening) {
+            const AutoGainOutcome outcome = l.session->analyse(preamp);
+            say(QStringLiteral("Input %1: %2").arg(l.input).arg(QString::fromStdString(outcome.message)));
+            if (outcome.result == AutoGainResult::Success) recorder.addTrack(QStringLiteral("Input %1").arg(l.input), l.input - 1, false, outcome.after, keepRaw);
+        }
+    }
+    if (skipTake) {
+        // Ctrl-C while listening: nothing is recorded.
+    } else if (!recorder.startTake(error)) {
         backend->close();
         throw CliFailure{kExitCannotWrite, QStringLiteral("record: %1").arg(error)};
     }
     const int64_t wanted = std::llround(seconds * deviceRate);
     const int64_t startPosition = engine.position();
     QString stoppedBy = QStringLiteral("time");
+    if (skipTake) stoppedBy = QStringLiteral("signal");
     while (recorder.isRecording()) {
         recorder.poll();
         for (const QString& message : recorder.takeMessages()) say(message);

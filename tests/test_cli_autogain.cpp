@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 #include <cmath>
@@ -68,6 +69,7 @@ private slots:
     void resultCodes();
     void textOutput();
     void exitCodesOnBadInput();
+    void recordWithAutoGain();
 
 private:
     QTemporaryDir dir_;
@@ -160,6 +162,38 @@ void TestCliAutogain::exitCodesOnBadInput() {
         QVERIFY2(r.err.contains(QLatin1String(c.mentions)), qPrintable(r.err));
         QVERIFY(r.out.isEmpty());
     }
+}
+
+// `gainstage record --auto-gain SECONDS` on the Virtual device (its demo vocal on
+// input 1): it listens first, sets the Gain through the Recorder (so the session
+// stores it), then records.
+void TestCliAutogain::recordWithAutoGain() {
+    const QString session = dir_.filePath(QStringLiteral("session"));
+    const Result r = run({"record", "--session", session, "--seconds", "1", "--device", "Virtual:Demo", "--auto-gain", "3", "--json"});
+    qInfo("exit %d; stderr:\n%s", r.exitCode, qPrintable(r.err.trimmed()));
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.err.contains(QStringLiteral("Auto Gain: play your loudest part now; listening for 3.0 s")));
+    const QRegularExpression line(QStringLiteral("Input 1: Gain set to ([+-][0-9.]+) dB"));
+    const auto match = line.match(r.err);
+    QVERIFY2(match.hasMatch(), qPrintable(r.err));
+    const double gain = match.captured(1).toDouble();
+    const QJsonObject report = json(r);
+    QCOMPARE(report["takes"].toArray().size(), 1);
+    const double takePeak = report["takes"].toArray()[0].toObject()["true_peak_dbtp"].toDouble();
+    // The session keeps the Gain Auto Gain chose.
+    QFile file(session + QStringLiteral("/session.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    const QJsonObject track = QJsonDocument::fromJson(text).object()["tracks"].toArray()[0].toObject();
+    const double stored = track["preamp"].toObject()["gainDb"].toDouble();
+    qInfo("Auto Gain chose %+.1f dB; the session stores %+.2f dB; the 1 s take after it peaks at %.2f dBTP", gain, stored, takePeak);
+    QVERIFY(std::fabs(stored - gain) < 0.06);
+    QVERIFY(std::fabs(gain) > 0.5); // the demo is not already at the target with 0 dB
+    QVERIFY(takePeak <= 0.0);
+
+    const Result bad = run({"record", "--session", session, "--seconds", "1", "--device", "Virtual:Demo", "--auto-gain", "2"});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY(bad.err.contains(QStringLiteral("--auto-gain")));
 }
 
 QTEST_GUILESS_MAIN(TestCliAutogain)
