@@ -43,6 +43,7 @@ const QString kModel = QStringLiteral("model");
 const QString kGain = QStringLiteral("gain");
 const QString kKeepRaw = QStringLiteral("keep-raw");
 const QString kAutoGain = QStringLiteral("auto-gain");
+const QString kClipGuard = QStringLiteral("clip-guard");
 
 constexpr int kExitNoSuchDevice = 5;
 constexpr double kMaxSeconds = 24.0 * 3600.0;
@@ -79,6 +80,8 @@ void defineRecordOptions(QCommandLineParser& parser) {
     parser.addOption({kAutoGain, QStringLiteral("Before recording, listen SECONDS (3 to 15) while you play your loudest part, and "
                                                 "set each track's Gain with Auto Gain so its loudest true peak lands at -3 dBTP."),
                       QStringLiteral("SECONDS")});
+    parser.addOption({kClipGuard, QStringLiteral("Clip Guard on every track: after the preamp, hold what is recorded under -0.3 dBTP "
+                                                 "(no latency; untouched below it). The take report says how often it acted.")});
     addReportOptions(parser);
 }
 
@@ -215,6 +218,9 @@ int runRecord(const QCommandLineParser& parser, QTextStream& out) {
     }
     if (left < Recorder::kLowSpaceSeconds) say(QStringLiteral("Warning: only %1 of recording time left on this disk").arg(DiskWriter::formatTime(std::llround(left * deviceRate), deviceRate)));
 
+    if (parser.isSet(kClipGuard))
+        for (const QString& id : armedIds)
+            if (Track* track = engine.track(recorder.engineTrackId(id))) track->clipGuardOn.store(true);
     g_interrupted.store(false);
     installStopHandlers();
     // --auto-gain: listen on every armed track's raw input, then set its Gain

@@ -394,6 +394,9 @@ bool Recorder::startTake(QString& error) {
     }
     hook_->setTakeStart(expectedStart_);
     engine_.setCaptureHook(hook_.get());
+    // Clip Guard's counts start from zero with each take, for its take report.
+    for (const ActiveStream& s : streams_)
+        if (Track* track = engine_.track(s.engineTrack)) track->clipGuard().resetActivity();
     startConfirmed_ = false;
     stopSeen_ = false;
     if (!engine_.record(true)) {
@@ -568,6 +571,10 @@ bool Recorder::finishTake(bool punchOut, QString& error) {
             take.hasReport = makeTakeReport(folder_ + QLatin1Char('/') + s.file, s.file, s.trackName, static_cast<int>(take.xruns.size()),
                                             take.overrunFrames, options_.window, take.report, reportError);
             if (take.hasReport) {
+                if (Track* track = engine_.track(s.engineTrack)) {
+                    const ClipGuardActivity guard = track->clipGuard().activity();
+                    if (track->clipGuardOn.load() || guard.engagements > 0) take.report.clipGuard = guard;
+                }
                 record.report = take.report.toJson();
                 record.report.remove(QStringLiteral("analysis")); // the session keeps the summary; analyze gives the rest
                 record.report.insert(QStringLiteral("recorded_at"), static_cast<qint64>(take.recordedAt));

@@ -91,6 +91,11 @@ QJsonObject TakeReport::toJson() const {
     object.insert(QStringLiteral("overrun_frames"), static_cast<qint64>(overrunFrames));
     object.insert(QStringLiteral("lufs_integrated"), level(analysis.lufsIntegrated));
     object.insert(QStringLiteral("verdict"), verdict);
+    object.insert(QStringLiteral("clip_guard"),
+                  clipGuard ? QJsonValue(QJsonObject{{QStringLiteral("engagements"), static_cast<qint64>(clipGuard->engagements)},
+                                                     {QStringLiteral("samples_active"), static_cast<qint64>(clipGuard->samplesActive)},
+                                                     {QStringLiteral("max_reduction_db"), std::round(clipGuard->maxReductionDb * 100.0) / 100.0}})
+                            : QJsonValue(QJsonValue::Null));
     object.insert(QStringLiteral("analysis"), reportToJson(analysis));
     return object;
 }
@@ -105,6 +110,8 @@ QString TakeReport::toText() const {
                        .arg(xruns)
                        .arg(db(analysis.lufsIntegrated));
     if (overrunFrames > 0) line += QStringLiteral(", %1 frames lost (disk too slow)").arg(overrunFrames);
+    if (clipGuard && clipGuard->engagements > 0)
+        line += QStringLiteral(", Clip Guard acted %1x (up to %2 dB)").arg(clipGuard->engagements).arg(oneDecimal(clipGuard->maxReductionDb));
     return line + QStringLiteral("\n  ") + verdict + QLatin1Char('\n');
 }
 

@@ -18,8 +18,10 @@
 #include <QString>
 
 #include <cstdint>
+#include <optional>
 
 #include "core/FileAnalysis.h"
+#include "dsp/ClipGuard.h"
 
 namespace gainstage {
 
@@ -32,6 +34,10 @@ struct TakeReport {
     int xruns = 0;
     int64_t overrunFrames = 0;   // frames lost to full capture rings (silence in the file)
     QString verdict;
+    // Clip Guard during the take (dsp/ClipGuard.h): how often it acted and how
+    // deep; none when it was off. JSON "clip_guard": {engagements, samples_active,
+    // max_reduction_db} or null.
+    std::optional<ClipGuardActivity> clipGuard;
 
     // Sample peak over all channels, dBFS (-inf for silence).
     double samplePeakDb() const;

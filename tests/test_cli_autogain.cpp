@@ -70,6 +70,7 @@ private slots:
     void textOutput();
     void exitCodesOnBadInput();
     void recordWithAutoGain();
+    void recordWithClipGuard();
 
 private:
     QTemporaryDir dir_;
@@ -194,6 +195,31 @@ void TestCliAutogain::recordWithAutoGain() {
     const Result bad = run({"record", "--session", session, "--seconds", "1", "--device", "Virtual:Demo", "--auto-gain", "2"});
     QCOMPARE(bad.exitCode, 2);
     QVERIFY(bad.err.contains(QStringLiteral("--auto-gain")));
+}
+
+// `record --clip-guard`: the demo vocal at +30 dB of Gain is far too hot; the
+// take stays under the ceiling and its report says how often Clip Guard acted.
+void TestCliAutogain::recordWithClipGuard() {
+    QJsonObject takes[2];
+    for (int guard = 0; guard < 2; ++guard) {
+        QStringList arguments{"record", "--session", dir_.filePath(QStringLiteral("guard%1").arg(guard)), "--seconds", "2", "--device",
+                              "Virtual:Demo", "--gain", "30", "--json"};
+        if (guard) arguments << "--clip-guard";
+        const Result r = run(arguments);
+        QCOMPARE(r.exitCode, 0);
+        takes[guard] = json(r)["takes"].toArray()[0].toObject();
+    }
+    const QJsonObject activity = takes[1]["clip_guard"].toObject();
+    qInfo("+30 dB: without Clip Guard %.2f dBTP, %d clips; with it %.2f dBTP, %d clips, engaged %lld times, up to %.2f dB",
+          takes[0]["true_peak_dbtp"].toDouble(), takes[0]["clips"].toInt(), takes[1]["true_peak_dbtp"].toDouble(), takes[1]["clips"].toInt(),
+          (long long)activity["engagements"].toInteger(), activity["max_reduction_db"].toDouble());
+    QVERIFY(takes[0]["clip_guard"].isNull());
+    QVERIFY(takes[0]["true_peak_dbtp"].toDouble() > 0.0);
+    QVERIFY(activity["engagements"].toInteger() > 0);
+    QVERIFY(activity["max_reduction_db"].toDouble() > 3.0);
+    QVERIFY(activity["samples_active"].toInteger() > 0);
+    QVERIFY(takes[1]["true_peak_dbtp"].toDouble() <= -0.3 + 0.1);
+    QCOMPARE(takes[1]["clips"].toInt(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCliAutogain)
