@@ -32,20 +32,9 @@ trap 'rm -rf "$WORK"' EXIT
 sox -n -r 48000 -c 2 -e floating-point -b 32 "$WORK/in.wav" synth 60 sine 220 sine 331 synth 60 whitenoise mix vol 0.3
 FRAMES=2880000
 
-# Median wall time in ms of RUNS runs of the command.
-median_ms() {
-    local times=()
-    for _ in $(seq "$RUNS"); do
-        local start end
-        start=$(date +%s%N)
-        "$@" >/dev/null 2>&1
-        end=$(date +%s%N)
-        times+=($(( (end - start) / 1000 )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}'
-}
+source "$ROOT/tests/bench/timing.sh"
 
-ns_per_frame() { awk -v t="$1" -v b="$2" -v n="$FRAMES" 'BEGIN { printf "%.1f", (t - b) * 1e6 / n }'; }
+ns_per_frame() { net_ns_per_item "$1" "$2" "$FRAMES"; }
 
 render() { "$GAINSTAGE" render "$WORK/in.wav" "$1" --format float "${@:2}"; }
 

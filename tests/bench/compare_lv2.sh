@@ -37,20 +37,9 @@ trap 'rm -rf "$WORK"' EXIT
 "$ALIAS_TOOL" make "$WORK/in.wav" --freq 5000 --seconds 60 --dbfs 0
 SAMPLES=2880000
 
-# Median wall time in ms of RUNS runs of the command.
-median_ms() {
-    local times=()
-    for _ in $(seq "$RUNS"); do
-        local start end
-        start=$(date +%s%N)
-        "$@" >/dev/null 2>&1
-        end=$(date +%s%N)
-        times+=($(( (end - start) / 1000 )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}'
-}
+source "$ROOT/tests/bench/timing.sh"
 
-ns_per_sample() { awk -v t="$1" -v b="$2" -v n="$SAMPLES" 'BEGIN { printf "%.1f", (t - b) * 1e6 / n }'; }
+ns_per_sample() { net_ns_per_item "$1" "$2" "$SAMPLES"; }
 
 render() { "$GAINSTAGE" render "$WORK/in.wav" "$1" --format float "${@:2}"; }
 lv2() { lv2file -b 256 -i "$WORK/in.wav" -o "$1" "$2"; }
