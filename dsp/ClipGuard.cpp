@@ -28,6 +28,14 @@ constexpr float kRatioLearnLevel = 0.1f;
 constexpr int kLocalPeakSpan = 16;
 constexpr int kPointFirstLag = 3;
 constexpr int kPointLastLag = 8;
+// The point's own two neighbours (samples i-6 and i-5): the ratio of the point
+// to them is what bounds the intersample peak next to the sample that has just
+// arrived. The wide window above reads low on a rising signal (its newer
+// samples are already larger), which is what let an engagement from idle
+// overshoot; this one does not. Kept for the last kFastRatioSpan points only.
+constexpr int kNeighbourLagNewer = 5;
+constexpr int kNeighbourLagOlder = 6;
+constexpr int kFastRatioSpan = 8;
 
 double dbToLinear(double db) { return std::pow(10.0, db / 20.0); }
 
@@ -40,6 +48,8 @@ struct ClipGuard::Impl {
     std::array<float, kLocalPeakSpan> recentPeaks{};
     int recentIndex = 0;
     double ratio = 1.0;
+    std::array<double, kFastRatioSpan> pointRatios{};
+    int pointIndex = 0;
     double ratioDecay = 0.0;
     double releaseCoefficient = 0.0;
     int holdSamples = 0;
@@ -67,6 +77,8 @@ void ClipGuard::reset() noexcept {
     s.recentPeaks.fill(0.0f);
     s.recentIndex = 0;
     s.ratio = 1.0;
+    s.pointRatios.fill(1.0);
+    s.pointIndex = 0;
     s.holdRemaining = 0;
     s.gain = 1.0;
 }
@@ -123,17 +135,32 @@ void ClipGuard::process(AudioBlock& block) noexcept {
             // Learn how far the intersample points rise above the samples around them.
             s.ratio = 1.0 + (s.ratio - 1.0) * s.ratioDecay;
             if (localPeak > kRatioLearnLevel) s.ratio = std::max(s.ratio, static_cast<double>(truePeak) / localPeak);
+            // And, over the last few points only, above their own two neighbours.
+            const float neighbours = std::max(s.recentPeaks[static_cast<size_t>((s.recentIndex - 1 - kNeighbourLagNewer + kLocalPeakSpan) % kLocalPeakSpan)],
+                                              s.recentPeaks[static_cast<size_t>((s.recentIndex - 1 - kNeighbourLagOlder + kLocalPeakSpan) % kLocalPeakSpan)]);
+            s.pointRatios[static_cast<size_t>(s.pointIndex)] =
+                neighbours > kRatioLearnLevel ? std::max(1.0, static_cast<double>(truePeak) / neighbours) : 1.0;
+            s.pointIndex = (s.pointIndex + 1) % kFastRatioSpan;
+            double fastRatio = 1.0;
+            for (double r : s.pointRatios) fastRatio = std::max(fastRatio, r);
 
-            // Idle, only exact measures count (the sample, and the true peak the
-            // detector has completed), so a signal whose true peak stays under the
-            // ceiling never engages it. Engaged, the learnt ratio also predicts the
-            // intersample peak of the sample that just arrived, which the detector
-            // will only complete ~6 samples later.
-            // What triggers it is exact; once triggered (this sample included), the
-            // prediction also sets how deep it goes.
+            // The level compared with the ceiling:
+            //  - always the exact measures (the sample, and the true peak the
+            //    detector has completed, ~6 samples late);
+            //  - always the sample times the fast ratio: the intersample peak the
+            //    points just measured predict next to the sample that has just
+            //    arrived. Waiting for the detector to confirm an over would let
+            //    the ~6 samples already passed at unity form it (an overshoot that
+            //    grows with how fast the level rises). The fast ratio reads the
+            //    points around the sample, not a max held over 50 ms, so a signal
+            //    whose true peak stays under the ceiling does not normally reach
+            //    it either (ClipGuard.h: measured, not guaranteed).
+            //  - engaged (this sample included), the sample times the ratio learnt
+            //    over the recent past, which also remembers intersample points
+            //    further back than the fast ratio's few.
             const double measured = std::max(static_cast<double>(truePeak), static_cast<double>(sample));
-            const bool triggered = s.gain < 1.0 || measured > ceiling;
-            const double level = triggered ? std::max(measured, sample * s.ratio) : measured;
+            double level = std::max(measured, sample * fastRatio);
+            if (s.gain < 1.0 || level > ceiling) level = std::max(level, sample * s.ratio);
             const double needed = level > ceiling ? aim / level : 1.0;
 
             if (needed < s.gain) {

@@ -6,15 +6,24 @@
 //  - No lookahead, so no latency: the stage is a gain g[n] applied to the
 //    sample as it arrives, the same gain on every channel (the stereo image
 //    does not move).
-//  - The level it compares with the ceiling is the larger of
+//  - The level it compares with the ceiling is the largest of
 //      * the causal BS.1770 true peak of the input (dsp/TruePeakDetector: exact,
-//        but it completes an intersample point about 6 samples late), and
-//      * the current sample times the intersample ratio learnt from the recent
-//        past (true peak over the local sample peak; it falls back towards 1
-//        over kRatioReleaseSeconds), which predicts the intersample peak of the
-//        sample that has just arrived.
-//    (the prediction is used only while engaged, so that an idle guard reacts
-//    to nothing but measured overs). When that level exceeds the ceiling the
+//        but it completes an intersample point about 6 samples late);
+//      * the current sample times the fast ratio: the largest ratio of the last
+//        few completed intersample points to their own two neighbouring
+//        samples. It predicts the intersample peak next to the sample that has
+//        just arrived, so the guard engages from idle before an over is formed
+//        from samples already passed at unity (waiting for the detector let
+//        the ~6 samples in between overshoot by what a fast rise adds). It reads
+//        only the points around the sample, not a ratio held over 50 ms, so it
+//        is a close estimate and not a worst case: a signal whose true peak
+//        stays under the ceiling does not normally reach it (the bit-identity
+//        test's material, scaled up, first engages between -0.31 and -0.20
+//        dBTP), but this is measured, not guaranteed;
+//      * engaged only, the current sample times the intersample ratio learnt
+//        from the recent past (true peak over the local sample peak; it falls
+//        back towards 1 over kRatioReleaseSeconds).
+//    When that level exceeds the ceiling the
 //    gain drops at once to what brings it to the ceiling, holds kHoldSeconds (longer than the true-peak
 //    filter's reach, so the gain is steady while the intersample points around
 //    a peak are formed) and then returns to unity with kReleaseSeconds (an
@@ -28,10 +37,12 @@
 //    gain reduction) is counted in atomics any thread may read, for the take
 //    report; resetActivity() clears them.
 //
-// Limitation, stated: a full-scale burst out of silence can overshoot the
-// ceiling by its own intersample excess for the first ~6 samples, before the
-// detector has seen a single intersample point of it; the sample itself is
-// always held under the ceiling.
+// Limitation, stated: a full-scale burst out of silence (no intersample point
+// of it measured yet, so no ratio) can overshoot the ceiling by its own
+// intersample excess for the first ~6 samples; the sample itself is always
+// held under the ceiling. Material that rises over milliseconds, as audio
+// does, is held to the ceiling in true peak from the first sample engaged
+// (tests/test_clipguard.cpp: 0.5 to 20 dB over).
 
 #include <atomic>
 #include <cstdint>
