@@ -138,6 +138,7 @@ void Recorder::addEngineTrack(const QString& sessionTrackId) {
     config.mute = track->mute;
     config.solo = track->solo;
     config.keepRaw = track->keepRaw;
+    config.clipGuard = track->clipGuard;
     engineTracks_[sessionTrackId] = engine_.addTrack(config);
 }
 

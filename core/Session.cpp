@@ -227,6 +227,7 @@ QByteArray Session::toJson() const {
         o[QStringLiteral("mute")] = t.mute;
         o[QStringLiteral("solo")] = t.solo;
         o[QStringLiteral("keepRaw")] = t.keepRaw;
+        o[QStringLiteral("clipGuard")] = t.clipGuard;
         QJsonArray clipArray;
         for (const Clip& c : t.clips)
             clipArray.append(QJsonObject{{QStringLiteral("file"), c.file},
@@ -358,6 +359,7 @@ SessionLoadResult Session::fromJson(const QByteArray& json, const QString& folde
         t.mute = r.boolean(o, path, "mute", false);
         t.solo = r.boolean(o, path, "solo", false);
         t.keepRaw = r.boolean(o, path, "keepRaw", false);
+        t.clipGuard = r.boolean(o, path, "clipGuard", false);
         const QJsonArray clipArray = r.array(o, path, "clips");
         for (qsizetype c = 0; c < clipArray.size() && !r.failed(); ++c) {
             const QString clipPath = QStringLiteral("%1.clips[%2]").arg(path).arg(c);

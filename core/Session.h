@@ -97,6 +97,7 @@ struct SessionTrack {
     bool mute = false;
     bool solo = false;
     bool keepRaw = false;
+    bool clipGuard = false; // Clip Guard after the preamp (dsp/ClipGuard.h)
     std::vector<Clip> clips;
 };
 
