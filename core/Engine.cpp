@@ -387,6 +387,34 @@ void Engine::process(const float* const* inputs, float* const* outputs, int fram
     load_.end(frames, sampleRate_);
 }
 
+void Engine::playTestTone(double seconds) noexcept {
+    const double rate = sampleRate_ > 0.0 ? sampleRate_ : 48000.0;
+    testToneRequest_.store(std::max<int64_t>(1, static_cast<int64_t>(seconds * rate)), std::memory_order_relaxed);
+    testToneActive_.store(true, std::memory_order_relaxed);
+}
+
+// [audio thread]
+void Engine::renderTestTone(float* const* bus, int frames) noexcept {
+    const int64_t request = testToneRequest_.exchange(0, std::memory_order_relaxed);
+    if (request > 0) {
+        testToneLength_ = request;
+        testToneDone_ = 0;
+    }
+    if (testToneDone_ >= testToneLength_) return;
+    constexpr double kLevel = 0.12589254117941673; // -18 dBFS
+    constexpr double kTwoPi = 6.283185307179586;
+    const double step = kTwoPi * 440.0 / sampleRate_;
+    const int64_t fade = std::max<int64_t>(1, static_cast<int64_t>(0.010 * sampleRate_));
+    for (int n = 0; n < frames && testToneDone_ < testToneLength_; ++n, ++testToneDone_) {
+        const int64_t fromEnd = testToneLength_ - 1 - testToneDone_;
+        const double ramp = std::min({1.0, static_cast<double>(testToneDone_) / fade, static_cast<double>(fromEnd) / fade});
+        const float value = static_cast<float>(kLevel * ramp * std::sin(step * static_cast<double>(testToneDone_)));
+        bus[0][n] += value;
+        if (monitorChannels_ > 1) bus[1][n] += value;
+    }
+    if (testToneDone_ >= testToneLength_) testToneActive_.store(false, std::memory_order_relaxed);
+}
+
 void Engine::processSubBlock(const float* const* inputs, float* const* outputs, int offset, int frames) noexcept {
     float* left = bus_.get();
     float* right = bus_.get() + maxBlock_;
@@ -415,6 +443,8 @@ void Engine::processSubBlock(const float* const* inputs, float* const* outputs, 
     float* bus[2] = {left, right};
     AudioBlock master(bus, monitorChannels_, frames);
     monitor_.process(master);
+
+    renderTestTone(bus, frames);
 
     for (int c = 0; c < outputChannels_ && outputs; ++c) {
         if (!outputs[c]) continue;

@@ -168,6 +168,12 @@ public:
     // until the audio thread reports silence or `timeout` passes. True when faded (or not running).
     bool fadeOutAndWait(std::chrono::milliseconds timeout);
 
+    // [any thread] The audio settings' "Test" button: a 440 Hz tone at -18 dBFS
+    // on the monitor outputs for `seconds`, after the monitor section (it tests
+    // the device, not the simulation), faded in and out over 10 ms.
+    void playTestTone(double seconds) noexcept;
+    bool testTonePlaying() const noexcept { return testToneActive_.load(std::memory_order_relaxed); }
+
     // ---- Latency (see the formula above) [any thread] ----
     int64_t roundTripFrames() const noexcept;
     // A calibrated round trip for this device; a negative value returns to the stream's estimate.
@@ -220,6 +226,7 @@ private:
     void startRolling(bool recording) noexcept;
     void processSubBlock(const float* const* inputs, float* const* outputs, int offset, int frames) noexcept;
     void publishTransport() noexcept;
+    void renderTestTone(float* const* bus, int frames) noexcept;
 
     // Control-thread state
     StreamFormat format_{};
@@ -272,6 +279,10 @@ private:
     std::atomic<uint64_t> xruns_{0};
     std::atomic<int> injectedOverruns_{0};
     std::atomic<int64_t> measuredRoundTrip_{-1};
+    std::atomic<int64_t> testToneRequest_{0}; // frames asked for; the audio thread takes it with exchange(0)
+    std::atomic<bool> testToneActive_{false};
+    // [audio thread]
+    int64_t testToneLength_ = 0, testToneDone_ = 0;
     std::atomic<int64_t> streamRoundTrip_{0};
 };
 

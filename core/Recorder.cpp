@@ -119,8 +119,11 @@ bool Recorder::openSession(const QString& folder, QString& notice, QString& erro
         notice = lines.join(QLatin1Char('\n'));
         if (session_->name.isEmpty()) session_->name = QFileInfo(folder_).fileName();
     }
-    for (const SessionTrack& track : session_->tracks)
-        if (!engineTracks_.count(track.id)) addEngineTrack(track.id);
+    for (const SessionTrack& track : session_->tracks) {
+        if (engineTracks_.count(track.id)) continue;
+        addEngineTrack(track.id);
+        if (track.armed) engine_.setArmed(engineTrackId(track.id), true);
+    }
     return true;
 }
 
@@ -409,7 +412,125 @@ bool Recorder::startTake(QString& error) {
     return true;
 }
 
+std::vector<EngineEvent> Recorder::takeEngineEvents() {
+    std::vector<EngineEvent> out;
+    out.swap(seenEvents_);
+    return out;
+}
+
+bool Recorder::updateTrack(const SessionTrack& track, QString& error) {
+    SessionTrack* existing = session_->findTrack(track.id);
+    if (!existing) {
+        error = QStringLiteral("there is no track %1 in this session").arg(track.id);
+        return false;
+    }
+    const bool inputChanged = existing->input != track.input;
+    if (inputChanged && writer_) {
+        error = QStringLiteral("the input of %1 cannot change while recording: stop first").arg(existing->name);
+        return false;
+    }
+    const std::vector<Clip> clips = existing->clips;
+    *existing = track;
+    existing->clips = clips;
+    int engineId = engineTrackId(track.id);
+    if (inputChanged && engineId >= 0) {
+        // The engine's input routing is fixed per track: a new one replaces it.
+        playback_.erase(engineId);
+        engine_.removeTrack(engineId);
+        engineTracks_.erase(track.id);
+        engineId = -1;
+    }
+    if (engineId < 0) {
+        addEngineTrack(track.id);
+        engineId = engineTrackId(track.id);
+    }
+    if (Track* live = engine_.track(engineId)) {
+        live->setName(track.name.toStdString());
+        live->clipGuardOn.store(track.clipGuard);
+    }
+    engine_.setPreampSettings(engineId, track.preamp);
+    engine_.setMonitorMode(engineId, engineMonitor(track.monitor));
+    engine_.setVolumeDb(engineId, track.volumeDb);
+    engine_.setPan(engineId, track.pan);
+    engine_.setMute(engineId, track.mute);
+    engine_.setSolo(engineId, track.solo);
+    engine_.setKeepRaw(engineId, track.keepRaw);
+    engine_.setArmed(engineId, track.armed);
+    return true;
+}
+
+QString Recorder::insertTrack(SessionTrack track, int index) {
+    if (track.id.isEmpty() || session_->findTrack(track.id)) track.id = session_->newTrackId();
+    index = std::clamp(index, 0, static_cast<int>(session_->tracks.size()));
+    session_->tracks.insert(session_->tracks.begin() + index, track);
+    addEngineTrack(track.id);
+    if (track.armed) engine_.setArmed(engineTrackId(track.id), true);
+    return track.id;
+}
+
+bool Recorder::removeTrack(const QString& trackId, QString& error) {
+    if (writer_) {
+        error = QStringLiteral("tracks cannot be removed while recording: stop first");
+        return false;
+    }
+    const auto it = std::find_if(session_->tracks.begin(), session_->tracks.end(), [&](const SessionTrack& t) { return t.id == trackId; });
+    if (it == session_->tracks.end()) {
+        error = QStringLiteral("there is no track %1 in this session").arg(trackId);
+        return false;
+    }
+    const int engineId = engineTrackId(trackId);
+    if (engineId >= 0) {
+        const auto stream = playback_.find(engineId);
+        if (stream != playback_.end()) {
+            if (reader_) reader_->removeClip(stream->second.get());
+            playback_.erase(stream);
+        }
+        engine_.removeTrack(engineId);
+    }
+    engineTracks_.erase(trackId);
+    session_->tracks.erase(it);
+    return true;
+}
+
+bool Recorder::setClips(const QString& trackId, const std::vector<Clip>& clips, QString& error) {
+    if (writer_) {
+        error = QStringLiteral("clips cannot be moved or deleted while recording: stop first");
+        return false;
+    }
+    SessionTrack* track = session_->findTrack(trackId);
+    if (!track) {
+        error = QStringLiteral("there is no track %1 in this session").arg(trackId);
+        return false;
+    }
+    track->clips = clips;
+    return true;
+}
+
+bool Recorder::saveSession(QString& error) {
+    if (folder_.isEmpty()) {
+        error = QStringLiteral("no session folder is open");
+        return false;
+    }
+    return session_->save(folder_, error);
+}
+
+void Recorder::closeSession() {
+    if (writer_) {
+        QString ignored;
+        finishTake(true, ignored);
+    }
+    if (reader_)
+        for (auto& [engineId, stream] : playback_) reader_->removeClip(stream.get());
+    for (const auto& [engineId, stream] : playback_) engine_.detachPlayback(engineId);
+    playback_.clear();
+    for (const auto& [sessionId, engineId] : engineTracks_) engine_.removeTrack(engineId);
+    engineTracks_.clear();
+}
+
 void Recorder::handleEngineEvents(const std::vector<EngineEvent>& events) {
+    seenEvents_.insert(seenEvents_.end(), events.begin(), events.end());
+    if (seenEvents_.size() > kEventBacklog)
+        seenEvents_.erase(seenEvents_.begin(), seenEvents_.begin() + static_cast<std::ptrdiff_t>(seenEvents_.size() - kEventBacklog));
     for (const EngineEvent& event : events) {
         switch (event.type) {
         case EngineEvent::Type::RecordingStarted:

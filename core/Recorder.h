@@ -48,6 +48,7 @@
 
 #include "core/AudioFile.h"
 #include "core/Engine.h"
+#include "core/Session.h"
 #include "core/TakeReport.h"
 #include "dsp/PreampSettings.h"
 
@@ -116,6 +117,29 @@ public:
     // Engine and disk events; finishes the take on a write failure or device loss.
     void poll();
 
+    // ---- Editing, for the studio window [control thread] ----
+    // Makes the session track with `track.id` equal to `track` and the engine
+    // follow it (name, preamp, monitor, volume, pan, mute, solo, keep raw, Clip
+    // Guard, arm). A changed input replaces the engine track (its routing is
+    // fixed); that is refused while recording. Clips are left alone (setClips).
+    bool updateTrack(const SessionTrack& track, QString& error);
+    // Inserts `track` at `index` (clamped) with a new id when its id is empty or
+    // taken; returns the id. Used by Add, Duplicate and the undo of Remove.
+    QString insertTrack(SessionTrack track, int index);
+    // Removes the track from the session and the engine; its audio files stay.
+    // Refused while recording.
+    bool removeTrack(const QString& trackId, QString& error);
+    // Replaces a track's clips (clip moves and deletes). Refused while recording.
+    bool setClips(const QString& trackId, const std::vector<Clip>& clips, QString& error);
+    // Saves the session atomically (Session::save). False with `error`.
+    bool saveSession(QString& error);
+    // Removes every track this Recorder added from the engine (before a new session).
+    void closeSession();
+    // Engine events drained by poll() (and by take start/stop) since the last call,
+    // for the UI: transport, xruns, underruns, stream stops. At most kEventBacklog kept.
+    static constexpr size_t kEventBacklog = 4096;
+    std::vector<EngineEvent> takeEngineEvents();
+
     bool isRecording() const { return writer_ != nullptr; }
     // [control thread] Seconds of recording left for the armed tracks together.
     double remainingRecordSeconds() const;
@@ -167,6 +191,7 @@ private:
     std::map<int, std::shared_ptr<PlaybackStream>> playback_; // engine track id -> stream
 
     std::vector<RecordedTake> lastTakes_;
+    std::vector<EngineEvent> seenEvents_;
     QStringList messages_;
     bool lowSpaceWarned_ = false;
     bool stoppedByDiskError_ = false;

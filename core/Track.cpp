@@ -274,6 +274,12 @@ void Track::processBlock(const BlockContext& context, float* busLeft, float* bus
     const int frames = context.frames;
     const size_t block = static_cast<size_t>(maxBlockFrames_);
 
+    if (meterResetRequest.exchange(false, std::memory_order_acq_rel))
+        for (int c = 0; c < channels_; ++c) {
+            rawMeter_[c].reset();
+            trackMeter_[c].reset();
+        }
+
     // 1. The input: raw meter -> preamp -> track meter.
     for (int c = 0; c < channels_; ++c) {
         float* buffer = channelBuffers_[c];

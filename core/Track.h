@@ -180,6 +180,9 @@ public:
     std::atomic<bool> mute{false};
     std::atomic<bool> solo{false};
     std::atomic<bool> keepRaw{false};
+    // [any thread sets, audio thread clears] Reset both meters' max, hold and clip
+    // at the next block (the UI's clip light was clicked).
+    std::atomic<bool> meterResetRequest{false};
     // Clip Guard, after the preamp and before the track meter and capture (dsp/ClipGuard.h).
     std::atomic<bool> clipGuardOn{false};
     // [any thread] Its ceiling and activity counts (for the take report); its process() is the audio thread's.

@@ -1,0 +1,497 @@
+// The studio: engine + device + Recorder for the studio window. [GUI thread]
+#include "core/Studio.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStandardPaths>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "core/Calibration.h"
+#include "core/DiskWriter.h"
+
+namespace gainstage {
+
+namespace {
+
+constexpr const char* kDeviceKey = "audio/device";
+constexpr const char* kRateKey = "audio/sampleRate";
+constexpr const char* kBufferKey = "audio/bufferFrames";
+
+// Copies `from` into `to` (which must not exist yet or be empty), recursively.
+bool copyFolder(const QString& from, const QString& to, QString& error) {
+    QDir source(from);
+    if (!QDir().mkpath(to)) {
+        error = QStringLiteral("cannot create %1: choose a folder you can write to").arg(to);
+        return false;
+    }
+    QDirIterator it(from, QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const QString relative = source.relativeFilePath(path);
+        const QString target = to + QLatin1Char('/') + relative;
+        if (QFileInfo(path).isDir()) {
+            if (!QDir().mkpath(target)) {
+                error = QStringLiteral("cannot create %1").arg(target);
+                return false;
+            }
+        } else if (!QFile::copy(path, target)) {
+            error = QStringLiteral("cannot copy %1 to %2 (is the disk full?)").arg(relative, to);
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+Studio::Studio(QObject* parent) : QObject(parent), recorder_(std::make_unique<Recorder>(engine_)) {
+    qRegisterMetaType<gainstage::StudioMessage>();
+    pollTimer_.setInterval(kPollMs);
+    connect(&pollTimer_, &QTimer::timeout, this, &Studio::poll);
+    pollTimer_.start();
+    autosaveTimer_.setInterval(kAutosaveSeconds * 1000);
+    connect(&autosaveTimer_, &QTimer::timeout, this, &Studio::autosave);
+    autosaveTimer_.start();
+}
+
+Studio::~Studio() {
+    pollTimer_.stop();
+    autosaveTimer_.stop();
+    if (recorder_->isRecording()) {
+        QString ignored;
+        recorder_->stopTake(ignored);
+    }
+    closeDevice();
+    recorder_->closeSession();
+    recorder_.reset();
+}
+
+// ---------------------------------------------------------------- device
+
+AudioDeviceRequest Studio::savedDeviceRequest() {
+    QSettings settings(QStringLiteral("Gainstage"), QStringLiteral("Gainstage"));
+    AudioDeviceRequest request;
+    const QString device = settings.value(QLatin1String(kDeviceKey)).toString();
+    if (!device.isEmpty()) request.setDevice(device);
+    request.sampleRate = settings.value(QLatin1String(kRateKey), 0).toInt();
+    request.bufferFrames = settings.value(QLatin1String(kBufferKey), 0).toInt();
+    return request;
+}
+
+bool Studio::openDevice(const AudioDeviceRequest& request, QString& notice, QString& error) {
+    if (recorder_->isRecording()) {
+        error = QStringLiteral("the audio device cannot change while recording: stop first");
+        return false;
+    }
+    closeDevice();
+    std::unique_ptr<AudioBackend> backend = openAudioBackend(request, engine_, notice, error);
+    if (!backend) {
+        emit deviceChanged();
+        return false;
+    }
+    backend_ = std::move(backend);
+    request_ = request;
+    deviceLost_ = false;
+    const QString deviceName = backend_->device().fullName();
+    const int rate = static_cast<int>(std::lround(backend_->format().sampleRate));
+    const auto calibrated = storedRoundTripFrames(deviceName, rate);
+    engine_.setMeasuredRoundTripFrames(calibrated ? *calibrated : -1);
+    // Remember what the user chose (not the fallback the default turned into).
+    if (!request.hostApi.isEmpty() || !request.device.isEmpty()) {
+        QSettings settings(QStringLiteral("Gainstage"), QStringLiteral("Gainstage"));
+        settings.setValue(QLatin1String(kDeviceKey), deviceName);
+        settings.setValue(QLatin1String(kRateKey), request.sampleRate);
+        settings.setValue(QLatin1String(kBufferKey), request.bufferFrames);
+    }
+    emit deviceChanged();
+    return true;
+}
+
+void Studio::closeDevice() {
+    if (!backend_) return;
+    if (recorder_->isRecording()) {
+        QString ignored;
+        recorder_->stopTake(ignored);
+    }
+    if (backend_->isOpen() && !backend_->deviceLost()) engine_.fadeOutAndWait(std::chrono::milliseconds(300));
+    backend_->close();
+    backend_.reset();
+    playing_ = false;
+}
+
+AudioDeviceInfo Studio::device() const { return backend_ ? backend_->device() : AudioDeviceInfo{}; }
+
+bool Studio::usingVirtualDevice() const {
+    return backend_ && backend_->device().hostApi.compare(kVirtualHostApi, Qt::CaseInsensitive) == 0;
+}
+
+QStringList Studio::inputNames() const {
+    QStringList names;
+    const int inputs = backend_ ? backend_->format().inputChannels : 0;
+    for (int i = 0; i < inputs; ++i) names << QStringLiteral("In %1").arg(i + 1);
+    return names;
+}
+
+double Studio::roundTripMs() const {
+    const double rate = engine_.format().sampleRate;
+    return rate > 0.0 ? engine_.roundTripFrames() * 1000.0 / rate : 0.0;
+}
+
+bool Studio::calibrateLatency(QString& report, QString& error) {
+    if (!backend_) {
+        error = QStringLiteral("no audio device is open: open one in Audio > Settings first");
+        return false;
+    }
+    if (recorder_->isRecording()) {
+        error = QStringLiteral("stop recording before calibrating");
+        return false;
+    }
+    const AudioDeviceRequest request = request_.hostApi.isEmpty() && request_.device.isEmpty()
+                                           ? [&] {
+                                                 AudioDeviceRequest r;
+                                                 r.setDevice(backend_->device().fullName());
+                                                 r.sampleRate = static_cast<int>(std::lround(backend_->format().sampleRate));
+                                                 r.bufferFrames = backend_->format().maxBlockFrames;
+                                                 return r;
+                                             }()
+                                           : request_;
+    const double rate = backend_->format().sampleRate;
+    const QString deviceName = backend_->device().fullName();
+    closeDevice();
+
+    // The same measurement as `gainstage calibrate`: an MLS burst out of output 1, back in on input 1.
+    const std::vector<float> burst = mlsBurst(14, 0.25f);
+    const int64_t lead = std::llround(0.3 * rate);
+    const int64_t maxLag = std::llround(0.5 * rate);
+    bool measured = false;
+    int64_t frames = 0;
+    {
+        LoopbackPlayer player(burst, lead, lead + static_cast<int64_t>(burst.size()) + maxLag);
+        QString notice;
+        auto probe = openAudioBackend(request, player, notice, error);
+        if (probe) {
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (!player.done() && !player.lost() && std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            const bool complete = player.done();
+            probe->close();
+            if (complete) {
+                const LoopbackMeasurement m = findLoopback(player.sentTimeline(), player.captured(), maxLag);
+                if (m.found) {
+                    measured = true;
+                    frames = m.frames;
+                } else {
+                    error = QStringLiteral("no loopback signal came back on input 1 of %1: connect output 1 to input 1 "
+                                           "(a cable, or a JACK connection) and try again")
+                                .arg(deviceName);
+                }
+            } else {
+                error = QStringLiteral("%1 stopped delivering audio before the measurement ended").arg(deviceName);
+            }
+        }
+    }
+    if (measured) {
+        storeRoundTripFrames(deviceName, static_cast<int>(std::lround(rate)), frames);
+        report = QStringLiteral("Round trip of %1: %2 frames (%3 ms). Recordings on this device are lined up with it.")
+                     .arg(deviceName)
+                     .arg(frames)
+                     .arg(QString::number(frames * 1000.0 / rate, 'f', 2));
+    }
+    QString notice, reopenError;
+    if (!openDevice(request, notice, reopenError)) {
+        error = error.isEmpty() ? reopenError : error + QStringLiteral("; ") + reopenError;
+        return false;
+    }
+    return measured;
+}
+
+// ---------------------------------------------------------------- session
+
+QString Studio::untitledFolder() {
+    QString base = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    if (base.isEmpty()) base = QDir::homePath() + QStringLiteral("/.local/share/Gainstage");
+    return base + QStringLiteral("/Untitled");
+}
+
+void Studio::attachRecorder() {
+    xrunPositions_.clear();
+    setModified(false);
+    emit sessionReplaced();
+}
+
+bool Studio::newSession(const QString& folder, QString& error) {
+    if (recorder_->isRecording()) {
+        error = QStringLiteral("stop recording before starting a new session");
+        return false;
+    }
+    QString target = folder;
+    untitled_ = folder.isEmpty();
+    if (untitled_) {
+        const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HHmmss"));
+        target = untitledFolder() + QStringLiteral("/Session ") + stamp;
+        for (int n = 2; QFileInfo::exists(target); ++n) target = untitledFolder() + QStringLiteral("/Session %1 (%2)").arg(stamp).arg(n);
+    } else if (QFileInfo::exists(target + QLatin1Char('/') + QLatin1String(Session::kFileName))) {
+        error = QStringLiteral("%1 already holds a session: open it, or choose an empty folder").arg(target);
+        return false;
+    }
+    engine_.stop();
+    playing_ = false;
+    recorder_->closeSession();
+    auto fresh = std::make_unique<Recorder>(engine_);
+    QString notice;
+    if (!fresh->openSession(target, notice, error)) return false;
+    recorder_ = std::move(fresh);
+    engine_.locate(0);
+    attachRecorder();
+    return true;
+}
+
+bool Studio::openSession(const QString& folder, QString& notice, QString& error) {
+    if (recorder_->isRecording()) {
+        error = QStringLiteral("stop recording before opening another session");
+        return false;
+    }
+    if (!QFileInfo::exists(folder + QLatin1Char('/') + QLatin1String(Session::kFileName)) &&
+        !QFileInfo::exists(folder + QStringLiteral("/.recording"))) {
+        error = QStringLiteral("%1 holds no Gainstage session (no session.json): choose the session's folder").arg(folder);
+        return false;
+    }
+    engine_.stop();
+    playing_ = false;
+    // Load into a fresh Recorder first: if the file is bad the open session stays as it was.
+    recorder_->closeSession();
+    auto fresh = std::make_unique<Recorder>(engine_);
+    if (!fresh->openSession(folder, notice, error)) {
+        // Put the engine tracks of the session we keep back.
+        QString ignored, reopenError;
+        const QString keep = recorder_->folder();
+        auto restored = std::make_unique<Recorder>(engine_);
+        if (!keep.isEmpty() && restored->openSession(keep, ignored, reopenError)) recorder_ = std::move(restored);
+        return false;
+    }
+    recorder_ = std::move(fresh);
+    untitled_ = QDir(folder).absolutePath().startsWith(untitledFolder());
+    engine_.locate(0);
+    attachRecorder();
+    return true;
+}
+
+bool Studio::save(QString& error) {
+    if (!recorder_->saveSession(error)) return false;
+    setModified(false);
+    emit saved();
+    return true;
+}
+
+bool Studio::saveAs(const QString& folder, QString& error) {
+    if (recorder_->isRecording()) {
+        error = QStringLiteral("stop recording before saving the session elsewhere");
+        return false;
+    }
+    const QString target = QDir(folder).absolutePath();
+    if (target == recorder_->folder()) return save(error);
+    if (QFileInfo::exists(target + QLatin1Char('/') + QLatin1String(Session::kFileName))) {
+        error = QStringLiteral("%1 already holds a session: choose an empty folder").arg(target);
+        return false;
+    }
+    // Save here first so the copy is the current state, then copy and continue there.
+    if (!recorder_->saveSession(error)) return false;
+    if (!copyFolder(recorder_->folder(), target, error)) return false;
+    QString notice;
+    auto moved = std::make_unique<Recorder>(engine_);
+    engine_.stop();
+    playing_ = false;
+    recorder_->closeSession();
+    if (!moved->openSession(target, notice, error)) {
+        QString ignored;
+        auto back = std::make_unique<Recorder>(engine_);
+        back->openSession(recorder_->folder(), ignored, ignored);
+        recorder_ = std::move(back);
+        return false;
+    }
+    recorder_ = std::move(moved);
+    untitled_ = false;
+    attachRecorder();
+    emit saved();
+    return true;
+}
+
+void Studio::setModified(bool modified) {
+    if (modified_ == modified) return;
+    modified_ = modified;
+    emit modifiedChanged(modified);
+}
+
+void Studio::autosave() {
+    if (!modified_ || recorder_->isRecording()) return;
+    QString error;
+    if (save(error)) return;
+    emit message({StudioMessage::Kind::Warning, QStringLiteral("Autosave failed: %1. Your audio is safe; save to another folder.").arg(error),
+                  StudioMessage::Action::None});
+}
+
+// ---------------------------------------------------------------- tracks
+
+QString Studio::insertTrack(const SessionTrack& track, int index) {
+    if (index < 0) index = static_cast<int>(session().tracks.size());
+    const QString id = recorder_->insertTrack(track, index);
+    setModified(true);
+    return id;
+}
+
+bool Studio::updateTrack(const SessionTrack& track, QString& error) {
+    if (!recorder_->updateTrack(track, error)) return false;
+    setModified(true);
+    return true;
+}
+
+bool Studio::removeTrack(const QString& trackId, QString& error) {
+    if (!recorder_->removeTrack(trackId, error)) return false;
+    setModified(true);
+    return true;
+}
+
+bool Studio::setClips(const QString& trackId, const std::vector<Clip>& clips, QString& error) {
+    if (!recorder_->setClips(trackId, clips, error)) return false;
+    setModified(true);
+    return true;
+}
+
+const SessionTrack* Studio::findTrack(const QString& trackId) const {
+    for (const SessionTrack& track : session().tracks)
+        if (track.id == trackId) return &track;
+    return nullptr;
+}
+
+bool Studio::meters(const QString& trackId, int channel, MeterSnapshot& raw, MeterSnapshot& track) const {
+    const int id = recorder_->engineTrackId(trackId);
+    return id >= 0 && engine_.meterSnapshots(id, channel, raw, track);
+}
+
+void Studio::resetMeters(const QString& trackId) {
+    if (Track* track = engine_.track(recorder_->engineTrackId(trackId))) track->meterResetRequest.store(true);
+}
+
+// ---------------------------------------------------------------- transport
+
+bool Studio::record(QString& error) {
+    if (recorder_->isRecording()) return true;
+    if (!deviceOpen()) {
+        error = QStringLiteral("no audio device is running: open one in Audio > Settings");
+        return false;
+    }
+    bool anyArmed = false;
+    for (const SessionTrack& track : session().tracks) anyArmed = anyArmed || track.armed;
+    if (!anyArmed) {
+        error = QStringLiteral("no track is armed: press a track's Arm button (or A) first");
+        return false;
+    }
+    if (!recorder_->startTake(error)) return false;
+    playing_ = true;
+    emit transportChanged();
+    return true;
+}
+
+bool Studio::play(QString& error) {
+    if (!deviceOpen()) {
+        error = QStringLiteral("no audio device is running: open one in Audio > Settings");
+        return false;
+    }
+    if (isRolling()) return true;
+    if (!recorder_->preparePlayback(error)) return false;
+    engine_.play();
+    playing_ = true;
+    emit transportChanged();
+    return true;
+}
+
+bool Studio::stop(QString& error) {
+    bool ok = true;
+    if (recorder_->isRecording()) {
+        ok = recorder_->stopTake(error);
+        setModified(false); // the Recorder saved the session with the take
+        emit takeFinished();
+    }
+    engine_.stop();
+    playing_ = false;
+    emit transportChanged();
+    return ok;
+}
+
+void Studio::returnToStart() { locate(0); }
+
+void Studio::locate(int64_t position) {
+    engine_.locate(std::max<int64_t>(0, position));
+    emit transportChanged();
+}
+
+int64_t Studio::sessionLength() const {
+    int64_t end = 0;
+    for (const SessionTrack& track : session().tracks)
+        for (const Clip& clip : track.clips) end = std::max(end, clip.timelineOffset + clip.length);
+    return end;
+}
+
+float Studio::engineLoadPercent() const { return 100.0f * engine_.load().average.load(std::memory_order_relaxed); }
+
+// ---------------------------------------------------------------- poll
+
+void Studio::poll() {
+    const bool wasRecording = recorder_->isRecording();
+    recorder_->poll();
+    for (const EngineEvent& event : recorder_->takeEngineEvents()) {
+        switch (event.type) {
+        case EngineEvent::Type::Xrun:
+            xrunPositions_.push_back(event.position);
+            emit xrunOccurred(event.position);
+            break;
+        case EngineEvent::Type::StreamStopped:
+            if (event.value == 1 && !deviceLost_) {
+                deviceLost_ = true;
+                emit message({StudioMessage::Kind::Error,
+                              QStringLiteral("The audio device %1 was lost (unplugged, or its server quit). Everything recorded "
+                                             "before that is saved.")
+                                  .arg(backend_ ? backend_->device().fullName() : QString()),
+                              StudioMessage::Action::ReopenDevice});
+                emit deviceChanged();
+            }
+            break;
+        case EngineEvent::Type::TransportStarted:
+        case EngineEvent::Type::TransportStopped:
+        case EngineEvent::Type::Located: emit transportChanged(); break;
+        default: break;
+        }
+    }
+    if (backend_ && backend_->deviceLost() && !deviceLost_) {
+        deviceLost_ = true;
+        emit message({StudioMessage::Kind::Error, QStringLiteral("The audio device was lost. Everything recorded before that is saved."),
+                      StudioMessage::Action::ReopenDevice});
+        emit deviceChanged();
+    }
+    for (const QString& text : recorder_->takeMessages()) {
+        const bool serious = text.contains(QStringLiteral("full"), Qt::CaseInsensitive) ||
+                             text.contains(QStringLiteral("fail"), Qt::CaseInsensitive) ||
+                             text.contains(QStringLiteral("lost"), Qt::CaseInsensitive);
+        QString sentence = text;
+        if (!sentence.isEmpty()) sentence[0] = sentence[0].toUpper();
+        emit message({serious ? StudioMessage::Kind::Error : StudioMessage::Kind::Warning, sentence, StudioMessage::Action::None});
+    }
+    if (wasRecording && !recorder_->isRecording()) {
+        // The take ended by itself (disk full, device lost): the Recorder saved what it had.
+        engine_.stop();
+        playing_ = false;
+        setModified(false);
+        emit takeFinished();
+        emit transportChanged();
+    }
+}
+
+} // namespace gainstage
