@@ -375,6 +375,12 @@ void TestRtAlloc::scriptedSessionAllocatesNothing() {
         QVERIFY(engine.track(voxId)->clipGuard().activity().engagements > 0);
         QCOMPARE(tap->lostFrames.load(), uint64_t(0));
     }
+    // The studio window's calls: the audio settings' test tone and the clip light's meter reset.
+    engine.playTestTone(0.2), run(0.1);
+    engine.track(voxId)->meterResetRequest.store(true), run(0.05);
+    QVERIFY(!engine.track(voxId)->meterResetRequest.load());
+    run(0.15);
+    QVERIFY(!engine.testTonePlaying());
     // Monitoring modes and the fader.
     for (MonitorMode m : {MonitorMode::Input, MonitorMode::Off, MonitorMode::Auto}) engine.setMonitorMode(voxId, m), run(0.1);
     engine.setVolumeDb(bedId, -12.0f), engine.setPan(bedId, 0.7f), run(0.1);
