@@ -3,6 +3,7 @@
 #include <QBoxLayout>
 #include <QButtonGroup>
 #include <QComboBox>
+#include <QFontMetrics>
 #include <QGridLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -10,6 +11,7 @@
 #include <QSlider>
 #include <QVariant>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -157,6 +159,15 @@ QLabel* caption(const QString& text, QWidget* buddy, QWidget* parent) {
     return label;
 }
 
+// The sections are separate grids (so each can hide); one caption width lines their controls up.
+void alignCaptions(QGridLayout* grid, const QWidget* owner) {
+    const QFontMetrics metrics = owner->fontMetrics();
+    int width = 0;
+    for (const char* text : {"Speaker", "Amp power", "Amp type", "Amp gain", "Crossfeed", "Volume"})
+        width = std::max(width, metrics.horizontalAdvance(QLatin1String(text)));
+    grid->setColumnMinimumWidth(0, width + 6);
+}
+
 QPushButton* toggle(const QString& text, const QString& objectName, QWidget* parent) {
     auto* button = new QPushButton(text, parent);
     button->setObjectName(objectName);
@@ -185,10 +196,11 @@ MonitorPanel::MonitorPanel(QWidget* parent)
     sections_ = new QBoxLayout(QBoxLayout::TopToBottom, this);
     sections_->setContentsMargins(8, 8, 8, 8);
     sections_->setSpacing(10);
-    sections_->addWidget(buildOutputSection());
-    sections_->addWidget(speakerSection_ = buildSpeakerSection());
-    sections_->addWidget(headphonesSection_ = buildHeadphonesSection());
-    sections_->addWidget(buildLevelSection());
+    // Top-aligned, so that side by side (a bottom dock) no section's rows spread out.
+    sections_->addWidget(buildOutputSection(), 0, Qt::AlignTop);
+    sections_->addWidget(speakerSection_ = buildSpeakerSection(), 0, Qt::AlignTop);
+    sections_->addWidget(headphonesSection_ = buildHeadphonesSection(), 0, Qt::AlignTop);
+    sections_->addWidget(buildLevelSection(), 0, Qt::AlignTop);
     sections_->addStretch(1);
     refresh();
 }
@@ -297,6 +309,7 @@ QWidget* MonitorPanel::buildSpeakerSection() {
     grid->addWidget(ampGain_, 4, 1);
     grid->addWidget(ampGainValue_, 4, 2);
     grid->setColumnStretch(1, 1);
+    alignCaptions(grid, this);
 
     connect(speaker_, &QComboBox::currentIndexChanged, this, [this](int index) {
         if (index < 0) return;
@@ -339,6 +352,7 @@ QWidget* MonitorPanel::buildHeadphonesSection() {
     grid->addWidget(caption(QStringLiteral("&Crossfeed"), crossfeed_, section), 0, 0);
     grid->addWidget(crossfeed_, 0, 1);
     grid->setColumnStretch(1, 1);
+    alignCaptions(grid, this);
 
     connect(crossfeed_, &QComboBox::currentIndexChanged, this, [this](int index) {
         if (index < 0) return;
@@ -400,6 +414,7 @@ QWidget* MonitorPanel::buildLevelSection() {
     toggles->addWidget(mute_);
     grid->addLayout(toggles, 2, 0, 1, 3);
     grid->setColumnStretch(1, 1);
+    alignCaptions(grid, this);
 
     connectDrag(volume_, &MonitorPanel::applyVolume, QStringLiteral("Monitor volume"));
     const auto connectToggle = [this](QPushButton* button, bool MonitorSettings::*field, const QString& what) {
@@ -579,6 +594,8 @@ void MonitorPanel::refreshReadouts() {
     ampGainValue_->setText(formatDb(settings_.ampGainDb));
     volumeValue_->setText(volumeText());
     listening_->setText(listeningLevelText());
+    // Nothing to estimate (headphones, Flat, or no reading yet): the row gives its space back.
+    listening_->setVisible(std::isfinite(listeningLevel_));
     damping_->setText(dampingText());
 }
 
