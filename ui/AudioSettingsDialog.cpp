@@ -4,6 +4,7 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
@@ -119,6 +120,8 @@ AudioSettingsDialog::AudioSettingsDialog(const std::vector<AudioDeviceInfo>& dev
     for (QListWidget* list : {inputs_, outputs_}) {
         list->setSelectionMode(QAbstractItemView::NoSelection);
         list->setMinimumHeight(90);
+        // Enough for a stereo or 8-channel interface; more channels scroll.
+        list->setMaximumHeight(150);
     }
     inputsTitle_ = new QLabel(this);
     inputsTitle_->setBuddy(inputs_);
@@ -133,7 +136,8 @@ AudioSettingsDialog::AudioSettingsDialog(const std::vector<AudioDeviceInfo>& dev
     channels->addWidget(outputs_, 1, 1);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    test_ = buttons->addButton(QStringLiteral("&Test"), QDialogButtonBox::ActionRole);
+    // Test sits apart on the left: it checks the choice, it does not make it.
+    test_ = new QPushButton(QStringLiteral("&Test"), this);
     describe(test_, QStringLiteral("Test"),
              QStringLiteral("Plays a short tone (1 s, 440 Hz, -18 dBFS) on the chosen outputs, to check that you hear "
                             "this device."));
@@ -148,7 +152,11 @@ AudioSettingsDialog::AudioSettingsDialog(const std::vector<AudioDeviceInfo>& dev
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addLayout(channels);
-    layout->addWidget(buttons);
+    auto* bottom = new QHBoxLayout();
+    bottom->addWidget(test_);
+    bottom->addStretch(1);
+    bottom->addWidget(buttons);
+    layout->addLayout(bottom);
 
     // The device in use: named, else the default one of its host API, else the first.
     const AudioDeviceInfo* start = nullptr;
