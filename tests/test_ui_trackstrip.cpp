@@ -136,6 +136,7 @@ private slots:
     void everyControlIsNamedAndExplained();
     void rowsLineUpAndFit();
     void screenshots();
+    void statesScreenshot();
 };
 
 void TestTrackStrip::initTestCase() {
@@ -744,6 +745,61 @@ void TestTrackStrip::screenshots() {
         QVERIFY2(lit.red() > 180 && lit.green() < 110, qPrintable(lit.name()));
         QVERIFY2(!(unlit.red() > 180 && unlit.green() < 110), qPrintable(unlit.name()));
     }
+}
+
+// Less common states: a name being edited, Auto Gain analysing, Clip Guard on
+// and standing guard, Pad and Phase in, a Transformer at its Input Z extreme.
+void TestTrackStrip::statesScreenshot() {
+    QWidget list;
+    list.setPalette(darkPalette());
+    list.setAutoFillBackground(true);
+    auto* layout = new QVBoxLayout(&list);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    auto* editing = new TrackStrip(&list);
+    auto* busy = new TrackStrip(&list);
+    SessionTrack a = vocalTrack();
+    a.name = QStringLiteral("Room mic");
+    a.armed = false;
+    editing->setTrack(a);
+    SessionTrack b = vocalTrack();
+    b.name = QStringLiteral("Bass DI");
+    b.preamp.source = Source::DI;
+    b.preamp.model = Model::Transformer;
+    b.preamp.inputImpedanceOhms = 10.0e6f;
+    b.preamp.gainDb = -12.5f;
+    b.preamp.pad = true;
+    b.preamp.phaseInverted = true;
+    b.clipGuard = true;
+    b.solo = true;
+    b.volumeDb = 6.0f;
+    b.pan = 1.0f;
+    busy->setTrack(b);
+    busy->setAutoGainState(TrackStrip::AutoGainState::Analysing);
+    busy->setMeters(reading(-40.0f, -38.0f), reading(-18.0f, -16.0f), nullptr, nullptr);
+    busy->setAdvice(QStringLiteral("Turn the interface's gain up and the virtual gain down: virtual gain raises the noise too."));
+    layout->addWidget(editing);
+    layout->addWidget(busy);
+    list.resize(1100, editing->sizeHint().height() * 2);
+    list.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&list));
+
+    // Unfocused, the name shows the row behind it; focused, the edit's own base.
+    QLineEdit* name = editing->nameEdit();
+    const QPoint inside = name->mapTo(&list, QPoint(name->width() - 4, name->height() / 2));
+    const QColor unfocused = list.grab().toImage().pixelColor(inside);
+    name->setFocus();
+    name->selectAll();
+    QTRY_VERIFY(name->hasFocus());
+    const QImage image = list.grab().toImage();
+    const QColor focused = image.pixelColor(inside);
+    QCOMPARE(unfocused.name(), darkPalette().color(QPalette::Window).name());
+    QCOMPARE(focused.name(), darkPalette().color(QPalette::Base).name());
+    QCOMPARE(busy->inputZCombo()->currentText(), QStringLiteral("10 M\u03A9"));
+    QCOMPARE(busy->panKnob()->valueText(), QStringLiteral("R 100"));
+    const QString file = QDir::current().filePath(QStringLiteral("trackstrip-states.png"));
+    QVERIFY(image.save(file));
+    qInfo("screenshot: %s", qPrintable(file));
 }
 
 QTEST_MAIN(TestTrackStrip)

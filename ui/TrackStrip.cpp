@@ -604,7 +604,10 @@ void TrackStrip::buildControls() {
     clipGuard_->setAccessibleName(QStringLiteral("Clip Guard"));
     clipGuard_->setToolTip(QStringLiteral("Clip Guard: holds this track's peaks just under 0 dBFS, so a sudden shout or hit does not clip the take.\n"
                                           "Below that it changes nothing. The light turns amber while it is acting."));
-    connect(clipGuard_, &QAbstractButton::clicked, this, [this](bool on) { commitToggle(&SessionTrack::clipGuard, on, QStringLiteral("Clip Guard")); });
+    connect(clipGuard_, &QAbstractButton::clicked, this, [this](bool on) {
+        commitToggle(&SessionTrack::clipGuard, on, QStringLiteral("Clip Guard"));
+        refreshClipGuardLight();
+    });
 
     keepRaw_ = new StripButton(QStringLiteral("Keep raw"), kBlue, this);
     keepRaw_->setCheckable(true);
@@ -776,7 +779,7 @@ void TrackStrip::buildLayout() {
     // Tab order: left to right along the top line, then the bottom one, group by group.
     const QList<QWidget*> order{arm_,   nameEdit_, mute_,  solo_,     input_,  monitor_,  source_,         presetButton_, model_,
                                 lowCut_, inputZ_,  gainKnob_, pad_,  phase_,   autoGain_, autoGainCancel_, clipGuard_,   keepRaw_,
-                                volumeKnob_, panKnob_, trackMeter_};
+                                volumeKnob_, panKnob_};
     for (qsizetype i = 1; i < order.size(); ++i) setTabOrder(order[i - 1], order[i]);
 }
 
@@ -832,6 +835,7 @@ void TrackStrip::refresh() {
     phase_->setChecked(preamp.phaseInverted);
     clipGuard_->setChecked(track_.clipGuard);
     keepRaw_->setChecked(track_.keepRaw);
+    refreshClipGuardLight();
 
     const GainRange range = gainRangeFor(preamp.source);
     gainKnob_->setRange(toTenths(range.minDb), toTenths(range.maxDb));
@@ -976,7 +980,15 @@ void TrackStrip::setAutoGainState(AutoGainState state, double fraction, double s
 
 void TrackStrip::setClipGuardActive(bool active) {
     clipGuardActive_ = active;
-    clipGuard_->setLight(active ? StripButton::Light::Active : StripButton::Light::Off);
+    refreshClipGuardLight();
+}
+
+void TrackStrip::refreshClipGuardLight() {
+    // Green while it stands guard, amber while it is taking gain off.
+    if (!track_.clipGuard)
+        clipGuard_->setLight(StripButton::Light::Off);
+    else
+        clipGuard_->setLight(clipGuardActive_ ? StripButton::Light::Active : StripButton::Light::Ready);
 }
 
 void TrackStrip::toggleArm() { arm_->click(); }

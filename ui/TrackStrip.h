@@ -151,6 +151,7 @@ private:
     void refreshNames();         // accessible names and tooltips that carry the track name
     void refreshAutoGain();
     void refreshAdviceTone();
+    void refreshClipGuardLight();
     void refreshPresetMenu();
     void alignRawMeter();
     void commit(const SessionTrack& before, const QString& what);
