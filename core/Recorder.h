@@ -131,6 +131,8 @@ public:
     bool removeTrack(const QString& trackId, QString& error);
     // Replaces a track's clips (clip moves and deletes). Refused while recording.
     bool setClips(const QString& trackId, const std::vector<Clip>& clips, QString& error);
+    // The session's name (Save As names it after its new folder).
+    void setSessionName(const QString& name) { session_->name = name; }
     // Saves the session atomically (Session::save). False with `error`.
     bool saveSession(QString& error);
     // Removes every track this Recorder added from the engine (before a new session).

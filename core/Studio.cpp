@@ -302,9 +302,20 @@ bool Studio::saveAs(const QString& folder, QString& error) {
         error = QStringLiteral("%1 already holds a session: choose an empty folder").arg(target);
         return false;
     }
-    // Save here first so the copy is the current state, then copy and continue there.
-    if (!recorder_->saveSession(error)) return false;
-    if (!copyFolder(recorder_->folder(), target, error)) return false;
+    // Save here first so the copy is the current state, then copy and continue there,
+    // under the new folder's name.
+    const QString oldName = session().name;
+    recorder_->setSessionName(QFileInfo(target).fileName());
+    if (!recorder_->saveSession(error)) {
+        recorder_->setSessionName(oldName);
+        return false;
+    }
+    const bool copied = copyFolder(recorder_->folder(), target, error);
+    // The old folder keeps its own name.
+    recorder_->setSessionName(oldName);
+    QString ignored;
+    recorder_->saveSession(ignored);
+    if (!copied) return false;
     QString notice;
     auto moved = std::make_unique<Recorder>(engine_);
     engine_.stop();

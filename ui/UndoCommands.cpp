@@ -82,12 +82,12 @@ void ClipsCommand::undo() {
 
 MonitorEditCommand::MonitorEditCommand(MonitorSettings before, MonitorSettings after, const QString& what, Apply apply)
     : before_(before), after_(after), what_(what), apply_(std::move(apply)) {
-    setText(QStringLiteral("Monitor %1").arg(what));
+    setText(what);
 }
 
 bool MonitorEditCommand::mergeWith(const QUndoCommand* other) {
     const auto* next = static_cast<const MonitorEditCommand*>(other);
-    static const QStringList kStepping{QStringLiteral("volume"), QStringLiteral("amp gain")};
+    static const QStringList kStepping{QStringLiteral("Monitor volume"), QStringLiteral("Amp gain")};
     if (next->what_ != what_ || !kStepping.contains(what_)) return false;
     after_ = next->after_;
     return true;
