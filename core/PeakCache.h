@@ -114,6 +114,7 @@ public:
     // [GUI thread] Forgets everything (a new take).
     void clear();
 
+    // [GUI thread] What has been appended so far.
     bool empty() const { return positions_.empty(); }
     int64_t size() const { return static_cast<int64_t>(positions_.size()); }
     int64_t firstPosition() const { return positions_.empty() ? 0 : positions_.front(); }

@@ -21,6 +21,7 @@
 #include <QStyle>
 #include <QStyleFactory>
 #include <QTemporaryDir>
+#include <QToolTip>
 #include <QtTest>
 
 #include <sndfile.h>
@@ -433,6 +434,23 @@ private slots:
         QVERIFY(!w.accessibleDescription().isEmpty());
         auto* bar = w.findChild<QScrollBar*>();
         QVERIFY(bar && !bar->accessibleName().isEmpty() && !bar->toolTip().isEmpty());
+
+        // Tooltips say what is under the mouse, in the recordist's words.
+        w.setMarks({{TimelineMark::Kind::Xrun, -1, 14 * kRate}});
+        auto tipAt = [&](QPoint at) {
+            QHelpEvent help(QEvent::ToolTip, at, w.mapToGlobal(at));
+            QApplication::sendEvent(&w, &help);
+            return QToolTip::text();
+        };
+        const int xrunX = static_cast<int>(std::lround(w.xForSample(14 * kRate)));
+        QVERIFY2(tipAt(QPoint(xrunX, laneY(0))).startsWith(QStringLiteral("Xrun at 0:14.000")), qPrintable(QToolTip::text()));
+        QVERIFY2(tipAt(QPoint(300, laneY(1))).contains(QStringLiteral("Guitar DI-1")), qPrintable(QToolTip::text()));
+        QVERIFY2(tipAt(QPoint(640, 10)).contains(QStringLiteral("playhead")), qPrintable(QToolTip::text()));
+        std::vector<TimelineClip> clips = w.clips();
+        clips[0].missing = true;
+        clips[0].peaks.reset();
+        w.setClips(clips);
+        QVERIFY2(tipAt(QPoint(300, laneY(1))).contains(QStringLiteral("missing")), qPrintable(QToolTip::text()));
     }
 
     void screenshot() {

@@ -103,7 +103,6 @@ QString formatSeconds(double seconds, int decimals) {
 
 TimelineWidget::TimelineWidget(QWidget* parent) : QWidget(parent) {
     setFocusPolicy(Qt::StrongFocus);
-    setMouseTracking(false);
     setAttribute(Qt::WA_OpaquePaintEvent);
     setAccessibleName(tr("Timeline"));
     setAccessibleDescription(tr("Tracks and their takes over time. Click to move the playhead, drag a take to move it, Delete removes the selected take, Ctrl+wheel zooms."));
