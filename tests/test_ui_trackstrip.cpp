@@ -134,6 +134,7 @@ private slots:
     void autoGainButtonFollowsState();
     void presetMenuEmitsPreset();
     void everyControlIsNamedAndExplained();
+    void tabGoesLeftToRight();
     void rowsLineUpAndFit();
     void screenshots();
     void statesScreenshot();
@@ -606,6 +607,28 @@ void TestTrackStrip::everyControlIsNamedAndExplained() {
     QVERIFY(!strip.trackMeter()->toolTip().isEmpty());
     QVERIFY(!strip.rawMeter()->toolTip().isEmpty());
     QVERIFY(strip.rawMeter()->toolTip().startsWith(QStringLiteral("Interface")));
+}
+
+void TestTrackStrip::tabGoesLeftToRight() {
+    TrackStrip strip;
+    strip.setTrack(vocalTrack());
+    strip.resize(1100, 70);
+    strip.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&strip));
+    QApplication::setActiveWindow(&strip);
+    const QList<QWidget*> expected{strip.armButton(),   strip.nameEdit(),     strip.muteButton(),  strip.soloButton(),
+                                   strip.inputCombo(),  strip.monitorCombo(), strip.sourceCombo(), strip.presetButton(),
+                                   strip.inputZCombo(), strip.modelCombo(),   strip.lowCutCombo(), strip.gainKnob(),
+                                   strip.padButton(),   strip.phaseButton(),  strip.autoGainButton(), strip.clipGuardButton(),
+                                   strip.keepRawButton(), strip.volumeKnob(), strip.panKnob()};
+    strip.armButton()->setFocus(Qt::TabFocusReason);
+    for (QWidget* w : expected) {
+        QTRY_VERIFY2(w->hasFocus(), qPrintable(QStringLiteral("expected %1, focus on %2")
+                                                   .arg(w->accessibleName(),
+                                                        QApplication::focusWidget() ? QApplication::focusWidget()->accessibleName()
+                                                                                    : QStringLiteral("nothing"))));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+    }
 }
 
 void TestTrackStrip::rowsLineUpAndFit() {

@@ -777,9 +777,9 @@ void TrackStrip::buildLayout() {
     row->addLayout(meters, 1);
 
     // Tab order: left to right along the top line, then the bottom one, group by group.
-    const QList<QWidget*> order{arm_,   nameEdit_, mute_,  solo_,     input_,  monitor_,  source_,         presetButton_, model_,
-                                lowCut_, inputZ_,  gainKnob_, pad_,  phase_,   autoGain_, autoGainCancel_, clipGuard_,   keepRaw_,
-                                volumeKnob_, panKnob_};
+    const QList<QWidget*> order{arm_,    nameEdit_, mute_,     solo_,      input_,          monitor_,   source_,
+                                presetButton_, inputZ_, model_, lowCut_, gainKnob_, pad_, phase_,
+                                autoGain_, autoGainCancel_, clipGuard_, keepRaw_, volumeKnob_, panKnob_};
     for (qsizetype i = 1; i < order.size(); ++i) setTabOrder(order[i - 1], order[i]);
 }
 

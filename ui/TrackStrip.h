@@ -126,13 +126,21 @@ public slots:
     void toggleSolo();
 
 signals:
+    // A press anywhere on the row, or focus moving into it.
     void selected();
+    // A knob (Gain, Volume, Pan) is being dragged: apply `now`, no undo step yet.
     void livePreview(const gainstage::SessionTrack& now);
+    // One committed change, one undo step. `what`: "Rename", "Arm", "Monitor",
+    // "Mute", "Solo", "Input", "Source", "Model", "Gain", "Pad", "Low Cut",
+    // "Phase", "Input Z", "Clip Guard", "Keep raw", "Volume", "Pan".
     void edited(const gainstage::SessionTrack& before, const gainstage::SessionTrack& after, const QString& what);
-    void autoGainRequested();
-    void autoGainStopRequested();
-    void autoGainCancelRequested();
+    void autoGainRequested();       // the button, idle
+    void autoGainStopRequested();   // the button again while listening: judge what was heard
+    void autoGainCancelRequested(); // Cancel or Esc while listening or analysing
+    // A clip light was clicked (both lights are out now): reset the engine's
+    // clip latch of this track's meters.
     void clipResetRequested();
+    // A Source preset was picked; the owner applies preset.preamp as one edit.
     void presetChosen(const gainstage::SourcePreset& preset);
 
 protected:
