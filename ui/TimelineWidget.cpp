@@ -155,7 +155,8 @@ void TimelineWidget::setRowGeometry(int headerHeight, int rowHeight) {
 
 void TimelineWidget::setClips(std::vector<TimelineClip> clips) {
     clips_ = std::move(clips);
-    drag_ = Drag{};
+    // New peaks arriving from the worker must not drop a drag in progress.
+    if (drag_.clip >= static_cast<int>(clips_.size())) drag_ = Drag{};
     if (selectedClip_ >= static_cast<int>(clips_.size())) setSelectedClip(-1);
     updateScrollBar();
     updateAccessibleDescription();
