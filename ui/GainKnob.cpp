@@ -234,6 +234,7 @@ void GainKnob::keyPressEvent(QKeyEvent* event) {
 
 void GainKnob::sliderChange(SliderChange change) {
     QAbstractSlider::sliderChange(change);
+    if (change == SliderRangeChange) updateGeometry(); // the widest value text may have changed
     if (change == SliderValueChange) {
         setAccessibleDescription(valueText());
         QAccessibleValueChangeEvent event(this, value());
