@@ -91,7 +91,8 @@ QString describeParseError(const QCommandLineParser& parser, const Command& comm
     return QStringLiteral("%1: %2").arg(command.name, reason) + seeHelp;
 }
 
-int runCommand(const Command& command, QStringList arguments, QTextStream& out) {
+// `run` false: parse and validate the options, but do not run the command.
+int runCommand(const Command& command, QStringList arguments, QTextStream& out, bool run) {
     arguments.removeAt(1); // the parser expects the program, then the command's own arguments
     QCommandLineParser parser;
     configureParser(parser, command);
@@ -100,7 +101,7 @@ int runCommand(const Command& command, QStringList arguments, QTextStream& out) 
         out << commandHelp(command);
         return kExitOk;
     }
-    return command.run(parser, out);
+    return run ? command.run(parser, out) : kExitOk;
 }
 
 int showHelp(const std::vector<Command>& commands, const QStringList& topics, QTextStream& out) {
@@ -114,7 +115,7 @@ int showHelp(const std::vector<Command>& commands, const QStringList& topics, QT
     return kExitOk;
 }
 
-int dispatch(const QStringList& arguments, QTextStream& out) {
+int dispatch(const QStringList& arguments, QTextStream& out, bool run = true) {
     const std::vector<Command> commands = allCommands();
     const QString first = arguments.value(1);
     if (first == QLatin1String("-h") || first == QLatin1String("--help") || first == QLatin1String("-help"))
@@ -128,7 +129,7 @@ int dispatch(const QStringList& arguments, QTextStream& out) {
         failUsage(QStringLiteral("unknown option '%1'; give a command first (%2), or see 'gainstage --help'").arg(first, commandNames(commands)));
     const Command* command = findCommand(commands, first);
     if (!command) failUsage(QStringLiteral("unknown command '%1'; use %2").arg(first, commandNames(commands)));
-    return runCommand(*command, arguments, out);
+    return runCommand(*command, arguments, out, run);
 }
 
 void printError(const QString& message) {
@@ -170,6 +171,16 @@ int runCommandLine(int argc, char** argv) {
         out.flush();
         printError(QStringLiteral("out of memory (is the file too large to load at once?)"));
         return kExitInternalError;
+    }
+}
+
+int parseCommandLine(const QStringList& arguments, QString& out, QString& error) {
+    QTextStream stream(&out);
+    try {
+        return dispatch(arguments, stream, false);
+    } catch (const CliFailure& failure) {
+        error = failure.message.simplified();
+        return failure.exitCode;
     }
 }
 

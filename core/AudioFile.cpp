@@ -21,6 +21,9 @@ namespace gainstage {
 namespace {
 
 constexpr sf_count_t kChunkFrames = 65536;
+// Reads go through an interleaved buffer of at most this many samples, so a
+// file declaring 1024 channels does not need a 256 MB buffer.
+constexpr sf_count_t kReadChunkSamples = 1 << 19;
 
 // Error texts go on one line of a terminal; libsndfile's sometimes carry newlines.
 QString oneLine(const QString& text) {
@@ -128,7 +131,7 @@ QString describeOpenFailure(const QString& path) {
 
 } // namespace
 
-std::optional<AudioData> readAudioFile(const QString& path, AudioFileError& error) {
+std::optional<AudioData> readAudioFile(const QString& path, AudioFileError& error, long long maxSamples) {
     SF_INFO info{};
     SNDFILE* file = sf_open(QFile::encodeName(path).constData(), SFM_READ, &info);
     if (!file) {
@@ -140,20 +143,63 @@ std::optional<AudioData> readAudioFile(const QString& path, AudioFileError& erro
         error.message = QStringLiteral("cannot read '%1': it declares %2 channels at %3 Hz").arg(path).arg(info.channels).arg(info.samplerate);
         return std::nullopt;
     }
+    if (info.channels > kMaxReadChannels) {
+        sf_close(file);
+        error.message = QStringLiteral("cannot read '%1': it has %2 channels; Gainstage reads up to %3 (split it into files of fewer channels, e.g. with sox)")
+                            .arg(path)
+                            .arg(info.channels)
+                            .arg(kMaxReadChannels);
+        return std::nullopt;
+    }
+    if (info.samplerate < kMinReadSampleRate || info.samplerate > kMaxReadSampleRate) {
+        sf_close(file);
+        error.message = QStringLiteral("cannot read '%1': its sample rate is %2 Hz; Gainstage reads %3 to %4 Hz (convert it, e.g. with sox, or check that the file is not damaged)")
+                            .arg(path)
+                            .arg(info.samplerate)
+                            .arg(kMinReadSampleRate)
+                            .arg(kMaxReadSampleRate);
+        return std::nullopt;
+    }
+    const long long channels = info.channels;
+    const long long maxFrames = std::max(0LL, maxSamples) / channels;
+    const auto tooLong = [&] {
+        return QStringLiteral("cannot read '%1': it is longer than Gainstage loads at once (more than %2 frames of %3 channels, %4 samples); split it into shorter files")
+            .arg(path)
+            .arg(maxFrames)
+            .arg(channels)
+            .arg(maxSamples);
+    };
+    // SF_COUNT_MAX means "unknown length" (libsndfile reads until the data ends).
+    if (info.frames > maxFrames && info.frames != SF_COUNT_MAX) {
+        sf_close(file);
+        error.message = tooLong();
+        return std::nullopt;
+    }
 
     AudioData audio;
     audio.sampleRate = info.samplerate;
-    audio.channels.assign(static_cast<size_t>(info.channels), {});
-    if (info.frames > 0)
-        for (auto& channel : audio.channels) channel.reserve(static_cast<size_t>(info.frames));
+    audio.channels.assign(static_cast<size_t>(channels), {});
+    // The declared length is only a hint: reserve no more than the file could
+    // hold at one byte per frame, so a lying header costs nothing.
+    const long long fileBytes = QFileInfo(path).size();
+    const long long reserve = std::min<long long>({static_cast<long long>(std::max<sf_count_t>(info.frames, 0)), fileBytes, maxFrames});
+    for (auto& channel : audio.channels) channel.reserve(static_cast<size_t>(reserve));
 
-    std::vector<float> interleaved(static_cast<size_t>(kChunkFrames) * static_cast<size_t>(info.channels));
+    const sf_count_t chunkFrames = std::max<sf_count_t>(1, kReadChunkSamples / channels);
+    std::vector<float> interleaved(static_cast<size_t>(chunkFrames * channels));
+    long long total = 0;
     for (;;) {
-        const sf_count_t got = sf_readf_float(file, interleaved.data(), kChunkFrames);
+        const sf_count_t got = sf_readf_float(file, interleaved.data(), chunkFrames);
         if (got <= 0) break;
+        total += got;
+        if (total > maxFrames) {
+            sf_close(file);
+            error.message = tooLong();
+            return std::nullopt;
+        }
         for (sf_count_t frame = 0; frame < got; ++frame)
-            for (int c = 0; c < info.channels; ++c)
-                audio.channels[static_cast<size_t>(c)].push_back(interleaved[static_cast<size_t>(frame * info.channels + c)]);
+            for (long long c = 0; c < channels; ++c)
+                audio.channels[static_cast<size_t>(c)].push_back(interleaved[static_cast<size_t>(frame * channels + c)]);
     }
     const int status = sf_error(file);
     sf_close(file);

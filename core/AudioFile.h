@@ -24,8 +24,25 @@ struct AudioFileError {
     QString message; // one line: which file, and why
 };
 
+// The most samples (frames x channels) readAudioFile holds in memory by
+// default: 2^31 floats, 8 GiB, over 6 hours of stereo at 48 kHz. A longer file
+// is refused with a message instead of exhausting memory.
+inline constexpr long long kMaxReadSamples = 1LL << 31;
+// The sample rates readAudioFile accepts, as for a session: analysis sizes its
+// buffers by the rate, so a header claiming 2 GHz must not get that far.
+inline constexpr int kMinReadSampleRate = 8000;
+inline constexpr int kMaxReadSampleRate = 768000;
+// The most channels readAudioFile accepts: a session track or take has at most
+// 64, and analysis prepares a meter per channel however short the file is.
+inline constexpr int kMaxReadChannels = 64;
+
 // Reads every frame of `path`. On failure returns nullopt and fills `error`.
-std::optional<AudioData> readAudioFile(const QString& path, AudioFileError& error);
+// The header's frame count is never trusted for memory: a file that declares,
+// or decodes to, more than `maxSamples` samples is refused with a message, and
+// a tiny file claiming billions of frames allocates no more than it holds.
+// A rate outside kMinReadSampleRate..kMaxReadSampleRate, or more than
+// kMaxReadChannels channels, is refused too.
+std::optional<AudioData> readAudioFile(const QString& path, AudioFileError& error, long long maxSamples = kMaxReadSamples);
 
 // Writes `audio` to `path` as WAV (RF64 past 4 GiB). The file is written to a
 // temporary name beside `path`, synced, and renamed over `path` only when

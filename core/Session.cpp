@@ -438,6 +438,16 @@ SessionLoadResult Session::fromJson(const QByteArray& json, const QString& folde
     }
     for (size_t i = 0; i < session.takes.size(); ++i)
         if (!checkPath(session.takes[i].file, QStringLiteral("takes[%1].file").arg(i))) return result;
+    // New takes are written into audio/: a link there leading out of the folder
+    // would make recording write outside it.
+    if (QFileInfo(folder).isDir()) {
+        QString why;
+        if (!resolveInside(folder, QString::fromLatin1(kAudioFolder), why)) {
+            result.error = QStringLiteral("'%1' was not opened: its audio folder '%2' %3. Gainstage only reads and writes inside the session folder; replace that link with a real folder.")
+                               .arg(where, QDir(folder).filePath(QString::fromLatin1(kAudioFolder)), why);
+            return result;
+        }
+    }
 
     result.session = std::move(session);
     return result;
