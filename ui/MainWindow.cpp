@@ -130,7 +130,8 @@ MainWindow::MainWindow(Studio& studio, QWidget* parent) : QMainWindow(parent), s
     resize(1500, 860);
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    splitter_->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    // The strips get room for a meter you can read from across the room; the timeline the rest.
+    if (!splitter_->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray())) splitter_->setSizes({1180, 420});
     refreshTitle();
 }
 
@@ -342,6 +343,7 @@ void MainWindow::buildLayout() {
     central->installEventFilter(this);
 
     monitorPanel_ = new MonitorPanel(this);
+    monitorPanel_->setOrientation(Qt::Horizontal); // docked at the bottom: its sections side by side
     monitorDock_ = new QDockWidget(tr("Monitor"), this);
     monitorDock_->setObjectName(QStringLiteral("monitorDock"));
     monitorDock_->setWidget(monitorPanel_);
@@ -424,6 +426,8 @@ void MainWindow::startUp(const QString& folder, const AudioDeviceRequest* device
             const SourcePreset& preset = presets[i == 0 ? 0 : 1]; // Vocal, Guitar DI: what the demo inputs play
             track.name = preset.name;
             track.preamp = preset.preamp;
+            // The demo material is already at line level: start at 0 dB and let the advice (or Auto Gain) say where to go.
+            track.preamp.gainDb = 0.0f;
         }
         studio_.insertTrack(track);
     }
@@ -754,7 +758,7 @@ bool MainWindow::openSessionFolder(const QString& folder) {
     for (const QString& line : notice.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
         const bool recovered = line.startsWith(QStringLiteral("Recovered"));
         showMessage({recovered ? StudioMessage::Kind::Info : StudioMessage::Kind::Warning,
-                     recovered ? tr("%1. The recording was interrupted; these takes were saved and are on the timeline.").arg(line) : line,
+                     recovered ? tr("%1. They are saved and on the timeline.").arg(line) : line,
                      StudioMessage::Action::None});
     }
     return true;
