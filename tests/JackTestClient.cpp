@@ -159,6 +159,16 @@ int JackTestClient::processCallback(uint32_t frames, void* selfPointer) {
     const size_t delay = self.loopbackDelay_ > 0 ? static_cast<size_t>(self.loopbackDelay_) : 0;
     for (size_t c = 0; c < self.feedPorts_.size(); ++c) {
         auto* out = static_cast<float*>(jack_port_get_buffer(asPort(self.feedPorts_[c]), frames));
+        if (!self.loopback_ && self.toneHz_ > 0.0) {
+            const double rate = self.sampleRate_ > 0 ? self.sampleRate_ : 48000.0;
+            constexpr double kTwoPi = 6.283185307179586;
+            for (uint32_t i = 0; i < frames; ++i) {
+                const double t = static_cast<double>(sent + static_cast<int64_t>(i)) / rate;
+                const double swell = 0.75 + 0.25 * std::sin(kTwoPi * 0.5 * t); // -6 dB .. 0 dB of the peak
+                out[i] = static_cast<float>(self.tonePeak_ * swell * std::sin(kTwoPi * self.toneHz_ * t));
+            }
+            continue;
+        }
         if (!self.loopback_) {
             for (uint32_t i = 0; i < frames; ++i) out[i] = countingSample(sent + i, static_cast<int>(c));
             continue;

@@ -24,6 +24,7 @@
 #include <QStringList>
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -55,6 +56,14 @@ public:
     void setLoopback(bool on, int delayFrames = 0) {
         loopback_ = on;
         loopbackDelay_ = delayFrames;
+    }
+    // Tone mode, for level tests (Auto Gain): instead of the counting signal,
+    // every feed_N plays a sine of `hz` at `peakDbfs` with a slow 0.5 Hz swell
+    // between -6 dB and full level, like a phrase that gets louder. `hz` <= 0
+    // returns to the counting signal. Call before open().
+    void setTone(double hz, double peakDbfs) {
+        toneHz_ = hz;
+        tonePeak_ = std::pow(10.0, peakDbfs / 20.0);
     }
     // Whether our feed_0 drives `targetClient`:in_0 now (a client that closed
     // and reopened its ports has lost our connections).
@@ -109,6 +118,8 @@ private:
     std::atomic<bool> shutDown_{false};
     std::atomic<int> xruns_{0};
     bool loopback_ = false;
+    double toneHz_ = 0.0;
+    double tonePeak_ = 0.0;
     int loopbackDelay_ = 0;
     std::vector<std::vector<float>> delayLines_; // per channel, loopbackDelay_ frames
     size_t delayPosition_ = 0;                   // [JACK process thread]

@@ -982,13 +982,17 @@ void MainWindow::pollAutoGain() {
         TrackStrip* strip = nullptr;
         for (TrackStrip* s : strips_)
             if (s->track().id == trackId) strip = s;
-        if (!session->isListening()) continue;
-        const bool done = session->poll();
-        const double heard = session->secondsHeard();
-        if (strip)
-            strip->setAutoGainState(TrackStrip::AutoGainState::Listening, heard / session->listeningSeconds(),
-                                    session->listeningSeconds() - heard);
-        if (!done && session->isListening()) continue;
+        if (autoGainAnalysing_.count(trackId)) continue;
+        if (session->isListening()) {
+            const bool done = session->poll();
+            const double heard = session->secondsHeard();
+            if (strip)
+                strip->setAutoGainState(TrackStrip::AutoGainState::Listening, heard / session->listeningSeconds(),
+                                        session->listeningSeconds() - heard);
+            if (!done && session->isListening()) continue;
+        }
+        // Listening is over: in full, or stopped early with the button (what was heard is judged).
+        autoGainAnalysing_.insert(trackId);
         // Finished listening (in full, or stopped early): analyse on a worker thread.
         if (strip) strip->setAutoGainState(TrackStrip::AutoGainState::Analysing);
         const SessionTrack* track = studio_.findTrack(trackId);
@@ -1005,6 +1009,7 @@ void MainWindow::pollAutoGain() {
 
 void MainWindow::finishAutoGain(const QString& trackId, const AutoGainOutcome& outcome) {
     autoGain_.erase(trackId);
+    autoGainAnalysing_.erase(trackId);
     if (autoGain_.empty()) autoGainTimer_.stop();
     const SessionTrack* track = studio_.findTrack(trackId);
     for (TrackStrip* strip : strips_)

@@ -19,6 +19,7 @@
 #include <QUndoStack>
 
 #include <map>
+#include <set>
 #include <memory>
 #include <vector>
 
@@ -175,6 +176,7 @@ private:
     std::map<QString, GainAdvisor> advisors_;
     std::map<QString, uint64_t> clipEventsSeen_;
     std::map<QString, std::unique_ptr<AutoGainSession>> autoGain_;
+    std::set<QString> autoGainAnalysing_; // listening over, analysis running on the worker
     std::map<QString, uint64_t> clipGuardSamplesSeen_;
     std::vector<TimelineMark> liveMarks_; // clips seen while recording
     std::vector<TimelineMark> marks_;     // as the timeline shows them (index = markActivated's)
