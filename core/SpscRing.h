@@ -81,7 +81,10 @@ private:
         return result;
     }
 
+    // An empty transfer returns before memcpy: callers may pass the null data()
+    // of an empty vector, and memcpy with a null pointer is undefined even for 0 bytes.
     void copyIn(size_t position, const T* source, size_t count) noexcept {
+        if (count == 0) return;
         const size_t start = position & mask_;
         const size_t first = std::min(count, capacity_ - start);
         std::memcpy(items_.get() + start, source, first * sizeof(T));
@@ -89,6 +92,7 @@ private:
     }
 
     void copyOut(size_t position, T* destination, size_t count) const noexcept {
+        if (count == 0) return;
         const size_t start = position & mask_;
         const size_t first = std::min(count, capacity_ - start);
         std::memcpy(destination, items_.get() + start, first * sizeof(T));
