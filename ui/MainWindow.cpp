@@ -434,6 +434,13 @@ void MainWindow::startUp(const QString& folder, const AudioDeviceRequest* device
     studio_.setModified(false);
     rebuildTracks();
     refreshTitle();
+    focusTimeline();
+}
+
+void MainWindow::focusTimeline() {
+    // Keyboard focus starts on the timeline, not in a track's name field, so the
+    // first R, Space or A goes to the transport and not into a name.
+    timeline_->setFocus(Qt::OtherFocusReason);
 }
 
 // ---------------------------------------------------------------- session view
@@ -755,6 +762,7 @@ bool MainWindow::openSessionFolder(const QString& folder) {
         return false;
     }
     addRecent(studio_.folder());
+    focusTimeline();
     for (const QString& line : notice.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
         const bool recovered = line.startsWith(QStringLiteral("Recovered"));
         showMessage({recovered ? StudioMessage::Kind::Info : StudioMessage::Kind::Warning,

@@ -96,6 +96,7 @@ private:
     void refreshTracks(); // the strips from the session, without rebuilding
     void refreshTimeline();
     void refreshTitle();
+    void focusTimeline();
     void requestPeaks(const QString& path);
     void connectStrip(TrackStrip* strip);
     int stripIndex(const TrackStrip* strip) const;
