@@ -1,6 +1,7 @@
 // libFuzzer target: audio import through Gainstage's own path. The bytes are
 // written to a file and read with readAudioFile (libsndfile underneath), then
-// analysed with analyzeAudio as `gainstage analyze` and the take reports do.
+// analysed with analyzeAudio as `gainstage analyze` and the take reports do
+// (its first six channels; see below).
 //
 // The import is capped at kFuzzMaxSamples so a small input that decodes to a
 // lot of audio (FLAC of silence) stays fast; the cap goes through the same
@@ -11,6 +12,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +27,7 @@ using namespace gainstage;
 namespace {
 
 constexpr long long kFuzzMaxSamples = 1LL << 16;
+constexpr int kAnalysedChannels = 6;
 
 std::unique_ptr<QTemporaryDir> g_folder;
 QString g_path;
@@ -60,8 +63,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& channel : audio->channels)
         if (static_cast<long long>(channel.size()) != audio->numFrames()) fail("channels of different lengths", QString());
 
-    const FileReport report = analyzeAudio(*audio, g_path);
-    if (report.channels != audio->numChannels() || static_cast<int>(report.channelReports.size()) != audio->numChannels())
-        fail("the report has the wrong channel count", QString::number(report.channels));
+    // Analysis treats channels alike apart from the BS.1770 weights of the
+    // first five, and preparing a meter costs milliseconds under ASan, so only
+    // the first kAnalysedChannels are analysed: 64-channel inputs would
+    // otherwise cut the executions per second tenfold.
+    AudioData analysed;
+    analysed.sampleRate = audio->sampleRate;
+    analysed.channels.assign(audio->channels.begin(), audio->channels.begin() + std::min(audio->numChannels(), kAnalysedChannels));
+    const FileReport report = analyzeAudio(analysed, g_path);
+    if (report.channels != analysed.numChannels() || static_cast<int>(report.channelReports.size()) != analysed.numChannels() ||
+        report.frames != audio->numFrames())
+        fail("the report does not match the audio", QString::number(report.channels));
     return 0;
 }
