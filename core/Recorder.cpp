@@ -318,6 +318,16 @@ bool Recorder::startTake(QString& error) {
         error = QStringLiteral("cannot create %1/%2").arg(folder_, QLatin1String(Session::kAudioFolder));
         return false;
     }
+    {
+        // Takes are written only inside the session folder: an audio/ that is a link
+        // leading elsewhere is refused before any file is opened.
+        QString why;
+        if (!Session::resolveInside(folder_, QLatin1String(Session::kAudioFolder), why)) {
+            error = QStringLiteral("not recording into %1: its audio folder %1/%2 %3; replace that link with a real folder")
+                        .arg(folder_, QLatin1String(Session::kAudioFolder), why);
+            return false;
+        }
+    }
     if (!preparePlayback(error)) return false;
 
     // The playhead of a stopped transport is where the take will start.
@@ -657,9 +667,24 @@ bool Recorder::finishTake(bool punchOut, QString& error) {
     }
 
     lastTakes_.clear();
+    QStringList vanished;
     for (size_t i = 0; i < streams_.size() && i < results.size(); ++i) {
         const ActiveStream& s = streams_[i];
         const TakeResult& result = results[i];
+        if (!QFileInfo::exists(folder_ + QLatin1Char('/') + s.file)) {
+            // The folder was deleted or moved while recording: the audio went with it.
+            // Never name a file that is not there, and say so.
+            vanished << s.file;
+            RecordedTake lost;
+            lost.trackId = s.trackId;
+            lost.trackName = s.trackName;
+            lost.file = s.file;
+            lost.raw = s.raw;
+            lost.failed = true;
+            lost.error = QStringLiteral("the file is gone");
+            lastTakes_.push_back(std::move(lost));
+            continue;
+        }
         RecordedTake take;
         take.trackId = s.trackId;
         take.trackName = s.trackName;
@@ -716,6 +741,12 @@ bool Recorder::finishTake(bool punchOut, QString& error) {
     hook_.reset();
     writer_.reset();
     streams_.clear();
+    if (!vanished.isEmpty()) {
+        ok = false;
+        error = QStringLiteral("the session folder %1 was deleted or moved while recording, and %2 went with it; that audio is lost. "
+                               "Record into a folder that stays where it is")
+                    .arg(folder_, vanished.join(QStringLiteral(", ")));
+    }
 
     QString saveError;
     if (!session_->save(folder_, saveError)) {
