@@ -1,5 +1,5 @@
 // The recording disk thread: bit-exact takes in every format, overruns marked
-// at the exact sample, the header kept current while recording, record time
+// at the exact sample (also when a throttled "slow disk" lets the ring fill), the header kept current while recording, record time
 // left, and a full disk (on a small tmpfs).
 #include "core/DiskWriter.h"
 #include "core/TakeWriter.h"
@@ -269,31 +269,76 @@ private slots:
         qInfo("3 overruns of 300 frames: marked at 5100, 5400, 18900; silence inserted; later audio aligned");
     }
 
-    // Slow disk (test hook): the ring absorbs the stall until full, then every
-    // lost block is reported and marked at its exact sample; nothing vanishes.
+    // Slow disk (test hook: every chunk written sleeps first, so the disk
+    // thread drains far below real time): the ring absorbs the stall until it
+    // is full, only then is a block lost, and every lost block is reported and
+    // marked at its exact sample. Nothing vanishes: the file's frames are
+    // exactly the captured ones, the signal where it was written, silence where
+    // it was marked lost, and written + marked lost == captured.
+    void slowDiskOverrunsAreMarkedExactly_data() {
+        QTest::addColumn<int>("ringFrames");
+        QTest::addColumn<int>("throttleMs");
+        QTest::addColumn<double>("seconds");
+        // The hook sleeps before every write, and every overrun mark splits a
+        // drain into more writes: a short ring keeps the run to seconds.
+        QTest::newRow("8192-frame ring, 250 ms a chunk") << 8192 << 250 << 1.5;
+    }
     void slowDiskOverrunsAreMarkedExactly() {
+        QFETCH(int, ringFrames);
+        QFETCH(int, throttleMs);
+        QFETCH(double, seconds);
+        constexpr int kBlock = 256;
         QTemporaryDir dir;
-        Source mono(1, 0, 8192);
+        Source mono(1, 0, static_cast<size_t>(ringFrames));
+        const int64_t capacity = static_cast<int64_t>(mono.ring.capacity());
         DiskWriter writer;
         mono.stream = writer.addStream(configFor(dir.path(), QStringLiteral("Slow"), mono, SampleFormat::Pcm24));
-        writer.setThrottleForTest(250ms);
+        writer.setThrottleForTest(std::chrono::milliseconds(throttleMs));
         QString error;
         QVERIFY2(writer.start(error), qPrintable(error));
-        produce(writer, {&mono}, 256, 1.5s, 1.0);
+        const auto start = std::chrono::steady_clock::now();
+        produce(writer, {&mono}, kBlock, std::chrono::duration<double>(seconds), 1.0);
+        const double produced = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const int64_t writtenWhileSlow = writer.framesWritten(mono.stream);
         writer.setThrottleForTest(0ms);
         writer.stop();
         const TakeResult take = writer.takes()[0];
         QVERIFY2(!mono.marks.empty(), "the throttled writer should have let the ring overrun");
+        // The ring absorbed the stall: nothing was lost before it held a full ring's worth.
+        QVERIFY2(mono.marks.front().position >= capacity - kBlock,
+                 qPrintable(QStringLiteral("first loss at frame %1, the ring holds %2").arg(mono.marks.front().position).arg(capacity)));
+        // Every loss reported, at the exact sample and length.
         QCOMPARE(take.overruns.size(), mono.marks.size());
+        int64_t markedLost = 0;
         for (size_t i = 0; i < take.overruns.size(); ++i) {
             QCOMPARE(take.overruns[i].position, mono.marks[i].position);
             QCOMPARE(take.overruns[i].frames, mono.marks[i].frames);
+            markedLost += take.overruns[i].frames;
         }
+        int overrunEvents = 0;
+        int64_t eventFrames = 0;
+        for (const DiskEvent& event : writer.takeEvents())
+            if (event.kind == DiskEvent::Kind::Overrun) {
+                ++overrunEvents;
+                eventFrames += event.frames;
+            }
+        QCOMPARE(overrunEvents, static_cast<int>(mono.marks.size()));
+        QCOMPARE(eventFrames, mono.lost);
+        // The books balance: written + marked lost == captured.
         const FileContents contents = readAll(take.config.filePath);
         QCOMPARE(contents.frames(), mono.position);
+        QCOMPARE(take.frames, mono.position);
         QCOMPARE(firstMismatch(contents, mono, contents.frames()), int64_t(-1));
-        qInfo("slow disk (250 ms per chunk, 8192-frame ring): %zu overruns, %lld frames lost, all marked at their sample; take length exact (%lld)",
-              take.overruns.size(), static_cast<long long>(mono.lost), static_cast<long long>(contents.frames()));
+        const int64_t written = take.frames - markedLost;
+        QCOMPARE(written + markedLost, mono.position);
+        QCOMPARE(markedLost, mono.lost);
+        qInfo("slow disk (%d ms a chunk, ring %lld frames = %.0f ms): %.2f s captured; the disk thread wrote %lld frames while slow "
+              "(%.2fx real time); first loss at frame %lld (%.0f ms); %zu overruns marked at their samples; written %lld + marked lost %lld "
+              "== captured %lld",
+              throttleMs, static_cast<long long>(capacity), 1000.0 * static_cast<double>(capacity) / kRate, static_cast<double>(mono.position) / kRate,
+              static_cast<long long>(writtenWhileSlow), static_cast<double>(writtenWhileSlow) / kRate / produced,
+              static_cast<long long>(mono.marks.front().position), 1000.0 * static_cast<double>(mono.marks.front().position) / kRate,
+              take.overruns.size(), static_cast<long long>(written), static_cast<long long>(markedLost), static_cast<long long>(mono.position));
     }
 
     // Record time left = free space / bytes per second of every armed stream.

@@ -1,14 +1,16 @@
 // The "a take is never lost" promise on a real JACK dummy server, when things
 // go wrong mid-take:
-//   - SIGKILL of `gainstage record`: at random moments (fixed, printed seed),
+//   - 20 SIGKILLs of an 8-track `gainstage record`, each at a random moment
+//     (fixed, printed seed; 1..8 s, or 1..20 s with GAINSTAGE_LONG_TESTS=1):
 //     every file reads in libsndfile and in plain sox before any recovery, at
 //     most 250 ms of the input is missing, and reopening the session recovers
-//     every take at its journalled place;
-//   - the JACK server killed (in-process Recorder on the PortAudio backend):
-//     noticed within 3 s, files finalised, and a second take records after the
-//     server restarts, without a new Engine or Recorder;
+//     every take at its journalled place; the loss median and maximum printed;
+//   - the JACK server killed 20 times (in-process Recorder on the PortAudio
+//     backend): each loss noticed within 3 s, files finalised, and the next
+//     take records after the server restarts, without a new Engine or Recorder;
 //   - the disk filling up under `gainstage record` (a small tmpfs): it stops
-//     within 1 s with the words of issue 3, exits 4, and keeps what came before;
+//     within 1 s with the words of issue 3, exits 4, keeps what came before,
+//     and records again once the space is freed;
 //   - forced xruns (Engine::injectOverruns): exactly N counted and stored.
 //
 // The loss is exact, not estimated from the wall clock: the test client's
@@ -33,6 +35,7 @@
 #include <cstdio>
 #include <cstring>
 #include <future>
+#include <limits>
 #include <random>
 #include <thread>
 
@@ -57,6 +60,7 @@ namespace {
 
 constexpr int kRate = 48000;
 constexpr int64_t kMaxLossFrames = kRate / 4; // 250 ms
+constexpr int kTracks = 8;
 
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -158,6 +162,15 @@ void startRecord(QProcess& process, const QString& configHome, const QStringList
     process.start(QStringLiteral(GAINSTAGE_BINARY), arguments);
 }
 
+bool longTests() { return qEnvironmentVariableIntValue("GAINSTAGE_LONG_TESTS") == 1; }
+
+// A fixed seed, printed, that GAINSTAGE_TEST_SEED can replace to replay another run.
+unsigned seedFromEnvironment(unsigned fallback) {
+    bool ok = false;
+    const unsigned seed = qEnvironmentVariable("GAINSTAGE_TEST_SEED").toUInt(&ok);
+    return ok ? seed : fallback;
+}
+
 double median(std::vector<double> values) {
     std::sort(values.begin(), values.end());
     const size_t n = values.size();
@@ -181,20 +194,26 @@ private slots:
     void forcedXrunsAreCountedExactly();
 
 private:
-    void runServerKill(bool lastAttempt, bool& environmentXrun);
     void runXruns(bool lastAttempt, bool& environmentXrun);
 };
 
 // ---------------------------------------------------------------------------
 void TestE2eKillJack::sigkillDuringTakeLosesAtMost250ms() {
-    constexpr int kKills = 5;
-    constexpr int kSpareKills = 3; // only for runs spoilt by a JACK xrun
-    constexpr unsigned kSeed = 20240603u;
-    qInfo("seed %u: %d kills, each between 0.8 and 3.0 s into its take", kSeed, kKills);
-    std::mt19937 random(kSeed);
-    std::uniform_real_distribution<double> killAfter(0.8, 3.0);
+    constexpr int kKills = 20;
+    const bool longRun = longTests();
+    // CI kills within 1..8 s of the take (20 kills fit in about 2.5 minutes);
+    // GAINSTAGE_LONG_TESTS=1 uses the whole 1..20 s of the issue.
+    const double latestKill = longRun ? 20.0 : 8.0;
+    const unsigned seed = seedFromEnvironment(20240611u);
+    qInfo("seed %u (GAINSTAGE_TEST_SEED to replay): %d kills of an %d-track take, each at a uniformly random moment 1..%.0f s into it%s", seed,
+          kKills, kTracks, latestKill, longRun ? " (GAINSTAGE_LONG_TESTS=1)" : " (GAINSTAGE_LONG_TESTS=1 for 1..20 s)");
+    std::mt19937 random(seed);
+    std::uniform_real_distribution<double> killAfter(1.0, latestKill);
 
-    JackServer server;
+    JackServer::Options options;
+    options.captureChannels = kTracks;
+    options.playbackChannels = kTracks;
+    JackServer server(options);
     QString error;
     QVERIFY2(server.start(&error), qPrintable(error));
     QTemporaryDir dir;
@@ -206,42 +225,58 @@ void TestE2eKillJack::sigkillDuringTakeLosesAtMost250ms() {
     {
         Engine engine;
         PortAudioBackend backend;
-        QVERIFY2(backend.open(jackSystem(), engine, error), qPrintable(error));
+        AudioDeviceRequest request = jackSystem();
+        request.inputChannels = kTracks;
+        QVERIFY2(backend.open(request, engine, error), qPrintable(error));
         align = engine.roundTripFrames();
         QVERIFY(closeWithin(backend, 5000));
     }
 
     // One client for all takes: its counting signal runs on, so every take holds other samples.
     JackTestClient client;
-    QVERIFY2(client.open(QStringLiteral("GainstageTest"), 1, 0.1, &error), qPrintable(error));
+    QVERIFY2(client.open(QStringLiteral("GainstageTest"), kTracks, 0.1, &error), qPrintable(error));
+    QStringList inputs;
+    for (int t = 1; t <= kTracks; ++t) inputs << QString::number(t);
 
     struct Kill {
         QString file;
         int64_t frames = 0;
-        double lossMs = 0.0;
     };
-    std::vector<Kill> kills;
-    std::vector<double> losses;
+    std::vector<Kill> files;     // every file of every counted kill
+    std::vector<double> losses;  // per file, ms
+    std::vector<double> worstPerKill;
+    int counted = 0;
     int takeNumber = 0;
-    for (int run = 0; static_cast<int>(kills.size()) < kKills; ++run) {
-        QVERIFY2(run < kKills + kSpareKills, "too many takes spoilt by JACK xruns");
+    const auto suiteStart = Clock::now();
+    int busyKills = 0; // kills whose files show JACK's own xruns
+    while (counted < kKills) {
         ++takeNumber;
-        const QString file = QStringLiteral("audio/Input 1-%1.wav").arg(takeNumber);
-        const QString path = folder + QLatin1Char('/') + file;
+        auto fileOf = [&](int track) { return QStringLiteral("audio/Input %1-%2.wav").arg(track).arg(takeNumber); };
         QProcess record;
-        startRecord(record, dir.path(), recordArguments(folder, 60.0));
+        QStringList arguments = recordArguments(folder, 60.0);
+        arguments.last() = inputs.join(QLatin1Char(','));
+        startRecord(record, dir.path(), arguments);
         QVERIFY(record.waitForStarted(10000));
         if (!client.connectTo(QStringLiteral("Gainstage"), &error, 15000)) {
             record.kill();
             record.waitForFinished(5000);
             QFAIL(qPrintable(error));
         }
-        // The take file exists once the journal is written and the disk writer started.
-        QVERIFY2(waitFor([&] { return QFile::exists(path); }, 15000), qPrintable(QStringLiteral("%1 never appeared").arg(file)));
+        // The take files exist once the journal is written and the disk writer started.
+        const bool appeared = waitFor([&] {
+            for (int t = 1; t <= kTracks; ++t)
+                if (!QFile::exists(folder + QLatin1Char('/') + fileOf(t))) return false;
+            return true;
+        }, 15000);
+        if (!appeared) {
+            record.kill();
+            record.waitForFinished(5000);
+            QFAIL(qPrintable(QStringLiteral("take %1: the files never appeared; gainstage said %2").arg(takeNumber).arg(QString::fromUtf8(record.readAll()))));
+        }
         const auto takeSeen = Clock::now();
         const int xrunsBefore = client.xruns();
         const double wait = killAfter(random);
-        std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+        std::this_thread::sleep_until(takeSeen + std::chrono::duration<double>(wait));
         record.kill(); // SIGKILL
         const int64_t sentAtKill = client.framesSent();
         const double wallSeconds = secondsSince(takeSeen);
@@ -253,42 +288,61 @@ void TestE2eKillJack::sigkillDuringTakeLosesAtMost250ms() {
         QVERIFY(sentAtKill < JackTestClient::kCountingPeriod); // indices do not wrap in this test
         QVERIFY2(RecordingJournal::exists(folder), "the killed take left no journal");
 
-        // As any tool finds the file, before any recovery.
-        AudioFileError readError;
-        const auto audio = readAudioFile(path, readError);
-        QVERIFY2(audio, qPrintable(QStringLiteral("libsndfile cannot read %1: %2").arg(file, readError.message)));
-        QString soxError;
-        const int64_t soxCount = soxFrames(path, soxError);
-        QVERIFY2(soxCount >= 0, qPrintable(file + QStringLiteral(": ") + soxError));
-        QCOMPARE(soxCount, static_cast<int64_t>(audio->numFrames()));
-
-        const Counting counting = checkCounting(audio->channels[0], 0);
-        const int jackXruns = client.xruns() - xrunsBefore;
-        QVERIFY2(counting.lockedAt >= 0, qPrintable(file + QStringLiteral(": no counting signal in the file")));
-        if (counting.bad > 0 && jackXruns > 0) {
-            qInfo("take %d: %lld bad samples while JACK reported %d xruns (the machine is busy); one more kill", takeNumber,
-                  static_cast<long long>(counting.bad), jackXruns);
-            continue;
+        // As any tool finds the files, before any recovery.
+        const int jackXrunsNow = client.xruns() - xrunsBefore;
+        std::vector<Kill> these;
+        std::vector<double> theseLosses;
+        bool spoilt = false;
+        int64_t fewest = std::numeric_limits<int64_t>::max(), most = 0;
+        for (int t = 1; t <= kTracks; ++t) {
+            const QString file = fileOf(t);
+            const QString path = folder + QLatin1Char('/') + file;
+            AudioFileError readError;
+            const auto audio = readAudioFile(path, readError);
+            QVERIFY2(audio, qPrintable(QStringLiteral("libsndfile cannot read %1: %2").arg(file, readError.message)));
+            QString soxError;
+            const int64_t soxCount = soxFrames(path, soxError);
+            QVERIFY2(soxCount >= 0, qPrintable(file + QStringLiteral(": ") + soxError));
+            QCOMPARE(soxCount, static_cast<int64_t>(audio->numFrames()));
+            const Counting counting = checkCounting(audio->channels[0], t - 1);
+            QVERIFY2(counting.lockedAt >= 0, qPrintable(file + QStringLiteral(": no counting signal in the file")));
+            // JACK's own xruns (a busy machine) drop or repeat a period for every
+            // client: noted, and the loss below is still exact (it comes from
+            // the index of the file's last sample); without them, bad fails.
+            if (counting.bad > 0 && jackXrunsNow > 0) {
+                qInfo("take %d: %s has %lld bad samples while JACK reported %d xruns (the machine is busy)", takeNumber, qPrintable(file),
+                      static_cast<long long>(counting.bad), jackXrunsNow);
+                spoilt = true;
+            }
+            QVERIFY2(counting.bad == 0 || jackXrunsNow > 0, qPrintable(QStringLiteral("%1: %2 samples dropped, repeated or changed").arg(file).arg(counting.bad)));
+            const int64_t lossFrames = sentAtKill - 1 - counting.lastIndex;
+            const double lossMs = 1000.0 * static_cast<double>(lossFrames) / kRate;
+            QVERIFY2(lossFrames >= 0, qPrintable(file + QStringLiteral(" holds samples that were never sent")));
+            QVERIFY2(lossFrames <= kMaxLossFrames, qPrintable(QStringLiteral("%1: %2 ms lost, more than 250 ms").arg(file).arg(lossMs, 0, 'f', 1)));
+            // The recording time the file covers agrees with the wall clock.
+            QVERIFY2(static_cast<double>(audio->numFrames()) / kRate > wallSeconds - 0.25 - 0.5,
+                     qPrintable(QStringLiteral("%1 covers %2 s of a %3 s take").arg(file).arg(static_cast<double>(audio->numFrames()) / kRate).arg(wallSeconds)));
+            these.push_back({file, static_cast<int64_t>(audio->numFrames())});
+            theseLosses.push_back(lossMs);
+            fewest = std::min<int64_t>(fewest, static_cast<int64_t>(audio->numFrames()));
+            most = std::max<int64_t>(most, static_cast<int64_t>(audio->numFrames()));
         }
-        QVERIFY2(counting.bad == 0, qPrintable(QStringLiteral("%1: %2 samples dropped, repeated or changed").arg(file).arg(counting.bad)));
-        const int64_t lossFrames = sentAtKill - 1 - counting.lastIndex;
-        const double lossMs = 1000.0 * static_cast<double>(lossFrames) / kRate;
-        qInfo("take %d: killed %.2f s after its file appeared (wall clock %.3f s); %lld frames in the file (sox and libsndfile agree), "
-              "input samples %lld..%lld, %lld sent at the kill: %.1f ms lost",
-              takeNumber, wait, wallSeconds, static_cast<long long>(audio->numFrames()), static_cast<long long>(counting.firstIndex),
-              static_cast<long long>(counting.lastIndex), static_cast<long long>(sentAtKill), lossMs);
-        QVERIFY2(lossFrames >= 0, "the file holds samples that were never sent");
-        QVERIFY2(lossFrames <= kMaxLossFrames, qPrintable(QStringLiteral("%1: %2 ms lost, more than 250 ms").arg(file).arg(lossMs, 0, 'f', 1)));
-        // The recording time the file covers (from its first frame) agrees with the wall clock.
-        QVERIFY2(static_cast<double>(audio->numFrames()) / kRate > wallSeconds - 0.25 - 0.5,
-                 qPrintable(QStringLiteral("%1 covers %2 s of a %3 s take").arg(file).arg(static_cast<double>(audio->numFrames()) / kRate).arg(wallSeconds)));
-        kills.push_back({file, static_cast<int64_t>(audio->numFrames()), lossMs});
-        losses.push_back(lossMs);
+        ++counted;
+        if (spoilt) ++busyKills;
+        const double worst = *std::max_element(theseLosses.begin(), theseLosses.end());
+        qInfo("kill %2d (take %d): %.2f s after the files appeared; %d files read by libsndfile and sox, %lld..%lld frames; loss %.1f..%.1f ms",
+              counted, takeNumber, wallSeconds, kTracks, static_cast<long long>(fewest), static_cast<long long>(most),
+              *std::min_element(theseLosses.begin(), theseLosses.end()), worst);
+        files.insert(files.end(), these.begin(), these.end());
+        losses.insert(losses.end(), theseLosses.begin(), theseLosses.end());
+        worstPerKill.push_back(worst);
     }
     client.close();
     server.stop();
-    qInfo("SIGKILL loss over %d kills: median %.1f ms, max %.1f ms (limit 250 ms)", kKills, median(losses),
-          *std::max_element(losses.begin(), losses.end()));
+    qInfo("SIGKILL loss over %d kills x %d files: median %.1f ms, max %.1f ms (limit 250 ms); worst file per kill: median %.1f ms; %d kills "
+          "during JACK's own xruns; %.0f s in all",
+          kKills, kTracks, median(losses), *std::max_element(losses.begin(), losses.end()), median(worstPerKill), busyKills,
+          secondsSince(suiteStart));
 
     // Reopening recovers the last take; the earlier ones were recovered by the next `gainstage record`.
     const OpenedSession opened = openSession(folder);
@@ -297,44 +351,46 @@ void TestE2eKillJack::sigkillDuringTakeLosesAtMost250ms() {
     qInfo().noquote() << "reopened:" << opened.recovery.summary;
     QVERIFY(!RecordingJournal::exists(folder));
     const Session& session = *opened.load.session;
-    QCOMPARE(session.tracks.size(), size_t{1});
-    const SessionTrack& track = session.tracks.front();
+    QCOMPARE(session.tracks.size(), size_t{kTracks});
     // `gainstage record` starts every take at timeline 0 and places it `align`
     // frames earlier, so each clip starts at 0 and should skip `align` frames.
     const int64_t expectedStart = std::max<int64_t>(0, 0 - align);
     int wrongSkip = 0;
-    for (const Kill& kill : kills) {
+    size_t clips = 0;
+    for (const Kill& kill : files) {
         const auto take = std::find_if(session.takes.begin(), session.takes.end(), [&](const TakeRecord& t) { return t.file == kill.file; });
         QVERIFY2(take != session.takes.end(), qPrintable(kill.file + QStringLiteral(" is not among the session's takes")));
         QVERIFY2(take->frames >= kill.frames, qPrintable(QStringLiteral("%1: %2 frames recovered, %3 were readable").arg(kill.file).arg(take->frames).arg(kill.frames)));
-        const auto clip = std::find_if(track.clips.begin(), track.clips.end(), [&](const Clip& c) { return c.file == kill.file; });
-        QVERIFY2(clip != track.clips.end(), qPrintable(kill.file + QStringLiteral(" has no clip")));
+        const Clip* clip = nullptr;
+        for (const SessionTrack& track : session.tracks)
+            for (const Clip& c : track.clips)
+                if (c.file == kill.file) clip = &c;
+        QVERIFY2(clip, qPrintable(kill.file + QStringLiteral(" has no clip")));
         QCOMPARE(clip->timelineOffset, expectedStart);
         QCOMPARE(clip->timelineOffset, take->timelineStart);
         QVERIFY(clip->length >= kill.frames - clip->sourceOffset);
         if (clip->sourceOffset != std::max<int64_t>(0, align)) ++wrongSkip;
+        ++clips;
     }
-    qInfo("%zu takes recovered, every clip at timeline %lld; compensation %lld frames, clips skipping it: %zu of %zu", kills.size(),
-          static_cast<long long>(expectedStart), static_cast<long long>(align), kills.size() - static_cast<size_t>(wrongSkip), kills.size());
+    qInfo("%zu takes recovered, every clip at timeline %lld; compensation %lld frames, clips skipping it: %zu of %zu", clips,
+          static_cast<long long>(expectedStart), static_cast<long long>(align), clips - static_cast<size_t>(wrongSkip), clips);
     // Recovery must skip the compensated frames exactly as a normal stop does.
     QCOMPARE(wrongSkip, 0);
 }
 
 // ---------------------------------------------------------------------------
+// The same Engine, Recorder and backend through 20 server crashes: each take
+// ends by itself within 3 s, its file is finalised and readable, and the next
+// take records on the restarted server without a new Engine or Recorder.
 void TestE2eKillJack::serverKilledMidTakeIsNoticedAndRecordsAgain() {
-    constexpr int kAttempts = 3;
-    for (int attempt = 1; attempt <= kAttempts; ++attempt) {
-        bool environmentXrun = false;
-        runServerKill(attempt == kAttempts, environmentXrun);
-        if (QTest::currentTestFailed() || !environmentXrun) return;
-        qInfo("attempt %d: JACK reported an xrun while samples went wrong (the machine is busy); running again", attempt);
-    }
-}
+    constexpr int kLosses = 20;
+    const unsigned seed = seedFromEnvironment(20240612u);
+    qInfo("seed %u: %d server kills, each 0.5..1.5 s into a take", seed, kLosses);
+    std::mt19937 random(seed);
+    std::uniform_real_distribution<double> killAfter(0.5, 1.5);
 
-void TestE2eKillJack::runServerKill(bool lastAttempt, bool& environmentXrun) {
     JackServer server;
     QString error;
-    QVERIFY2(server.start(&error), qPrintable(error));
     QTemporaryDir dir;
     Engine engine;
     Recorder recorder(engine);
@@ -342,43 +398,60 @@ void TestE2eKillJack::runServerKill(bool lastAttempt, bool& environmentXrun) {
     QVERIFY2(recorder.openSession(dir.path() + QStringLiteral("/s"), notice, error), qPrintable(error));
     const QString id = recorder.addTrack(QStringLiteral("Vocal"), 0, false, PreampSettings{});
     QVERIFY(recorder.setArmed(id, true));
-
-    // One take on a running server; returns the path of its file.
-    auto recordOn = [&](PortAudioBackend& backend, JackTestClient& client) {
-        QVERIFY2(backend.open(jackSystem(), engine, error), qPrintable(error));
-        QVERIFY2(client.open(QStringLiteral("GainstageTest"), 1, 0.1, &error), qPrintable(error));
-        QVERIFY2(client.connectTo(QStringLiteral("Gainstage"), &error), qPrintable(error));
-        QVERIFY(waitFor([&] { return client.framesSent() > kRate / 5; }, 5000));
-        QVERIFY2(recorder.startTake(error), qPrintable(error));
-    };
-    auto checkTake = [&](const RecordedTake& take, int xruns, double minSeconds) {
-        AudioFileError readError;
-        const auto audio = readAudioFile(recorder.folder() + QLatin1Char('/') + take.file, readError);
-        QVERIFY2(audio, qPrintable(readError.message));
-        QCOMPARE(static_cast<int64_t>(audio->numFrames()), take.frames);
-        const Counting counting = checkCounting(audio->channels[0], 0);
-        QVERIFY2(counting.lockedAt >= 0, "no counting signal in the take");
-        qInfo("%s: %lld frames (%.2f s), %lld verified, %lld bad, JACK xruns %d", qPrintable(take.file), static_cast<long long>(take.frames),
-              static_cast<double>(take.frames) / kRate, static_cast<long long>(counting.verified), static_cast<long long>(counting.bad), xruns);
-        if (counting.bad > 0 && xruns > 0 && !lastAttempt) {
-            environmentXrun = true;
-            return;
-        }
-        QCOMPARE(counting.bad, int64_t{0});
-        QVERIFY(static_cast<double>(counting.verified) / kRate >= minSeconds);
-    };
-
     PortAudioBackend backend;
-    {
-        JackTestClient client;
-        recordOn(backend, client);
-        if (QTest::currentTestFailed()) return;
-        const auto takeStart = Clock::now();
-        while (secondsSince(takeStart) < 2.0) {
+
+    auto pollFor = [&](double seconds) {
+        const auto start = Clock::now();
+        while (secondsSince(start) < seconds) {
             recorder.poll();
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
-        const int xruns = client.xruns();
+    };
+    // Server up, stream open, test client feeding: returns the seconds the server took to come back.
+    auto bringUp = [&](JackTestClient& client) -> double {
+        const auto start = Clock::now();
+        if (!server.start(&error)) return -1.0;
+        const double serverSeconds = secondsSince(start);
+        if (!backend.open(jackSystem(), engine, error)) return -1.0;
+        if (!client.open(QStringLiteral("GainstageTest"), 1, 0.1, &error) || !client.connectTo(QStringLiteral("Gainstage"), &error)) return -1.0;
+        if (!waitFor([&] { return client.framesSent() > kRate / 5; }, 5000)) {
+            error = QStringLiteral("the test client never ran");
+            return -1.0;
+        }
+        return serverSeconds;
+    };
+    // The take's file as any reader finds it; the counting signal whole unless JACK itself had xruns.
+    int environmentSpoilt = 0;
+    auto checkTake = [&](const RecordedTake& take, int jackXruns, double minSeconds) {
+        const QString path = recorder.folder() + QLatin1Char('/') + take.file;
+        AudioFileError readError;
+        const auto audio = readAudioFile(path, readError);
+        QVERIFY2(audio, qPrintable(take.file + QStringLiteral(": ") + readError.message));
+        QCOMPARE(static_cast<int64_t>(audio->numFrames()), take.frames);
+        QString soxError;
+        QCOMPARE(soxFrames(path, soxError), take.frames);
+        const Counting counting = checkCounting(audio->channels[0], 0);
+        QVERIFY2(counting.lockedAt >= 0, "no counting signal in the take");
+        if (counting.bad > 0 && jackXruns > 0) {
+            qInfo("%s: %lld bad samples while JACK reported %d xruns (busy machine)", qPrintable(take.file), static_cast<long long>(counting.bad), jackXruns);
+            ++environmentSpoilt;
+            return;
+        }
+        QVERIFY2(counting.bad == 0, qPrintable(QStringLiteral("%1: %2 samples dropped, repeated or changed with no JACK xrun").arg(take.file).arg(counting.bad)));
+        QVERIFY2(static_cast<double>(counting.verified) / kRate >= minSeconds,
+                 qPrintable(QStringLiteral("%1: %2 s of signal, expected %3").arg(take.file).arg(static_cast<double>(counting.verified) / kRate).arg(minSeconds)));
+    };
+
+    std::vector<double> detections, restarts, closes;
+    for (int loss = 1; loss <= kLosses; ++loss) {
+        JackTestClient client;
+        const double restart = bringUp(client);
+        QVERIFY2(restart >= 0.0, qPrintable(QStringLiteral("cycle %1: %2").arg(loss).arg(error)));
+        if (loss > 1) restarts.push_back(restart);
+        QVERIFY2(recorder.startTake(error), qPrintable(error));
+        const double wait = killAfter(random);
+        pollFor(wait);
+        const int jackXruns = client.xruns();
         const auto killedAt = Clock::now();
         server.kill();
         // Poll as an application would; the Recorder finishes the take on its own.
@@ -387,47 +460,49 @@ void TestE2eKillJack::runServerKill(bool lastAttempt, bool& environmentXrun) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         const double noticed = secondsSince(killedAt);
-        QVERIFY2(!recorder.isRecording(), "the Recorder still records 6 s after the server died");
+        QVERIFY2(!recorder.isRecording(), qPrintable(QStringLiteral("cycle %1: the Recorder still records 6 s after the server died").arg(loss)));
         const QStringList messages = recorder.takeMessages();
-        qInfo("server killed: the take was finished after %.0f ms (%s)", noticed * 1000.0, qPrintable(messages.join(QStringLiteral(" | "))));
-        QVERIFY2(noticed < 3.0, qPrintable(QStringLiteral("took %1 s").arg(noticed)));
+        QVERIFY2(noticed < 3.0, qPrintable(QStringLiteral("cycle %1: the loss was noticed after %2 s").arg(loss).arg(noticed)));
         QVERIFY(recorder.lastTakeStoppedByDeviceLoss());
-        QVERIFY(messages.join(QLatin1Char(' ')).contains(QStringLiteral("The audio device was lost: recording stopped at ")));
+        QVERIFY2(messages.join(QLatin1Char(' ')).contains(QStringLiteral("The audio device was lost: recording stopped at ")),
+                 qPrintable(messages.join(QStringLiteral(" | "))));
         const auto closeStart = Clock::now();
         QVERIFY(closeWithin(backend, 5000));
-        qInfo("closing the lost stream took %.0f ms", secondsSince(closeStart) * 1000.0);
+        closes.push_back(secondsSince(closeStart) * 1000.0);
         client.close();
         QCOMPARE(recorder.lastTakes().size(), size_t{1});
         QVERIFY(!RecordingJournal::exists(recorder.folder()));
-        checkTake(recorder.lastTakes().front(), xruns, 1.5);
-        if (QTest::currentTestFailed() || environmentXrun) return;
+        checkTake(recorder.lastTakes().front(), jackXruns, wait - 0.3);
+        if (QTest::currentTestFailed()) return;
+        detections.push_back(noticed * 1000.0);
+        qInfo("loss %2d: server killed %.2f s into the take, noticed after %.0f ms, %s holds %lld frames", loss, wait, noticed * 1000.0,
+              qPrintable(recorder.lastTakes().front().file), static_cast<long long>(recorder.lastTakes().front().frames));
     }
 
-    // The server comes back; the same Engine, Recorder and backend record again.
-    QVERIFY2(server.start(&error), qPrintable(error));
+    // Once more the server comes back, and a take ends normally.
     {
         JackTestClient client;
-        recordOn(backend, client);
-        if (QTest::currentTestFailed()) return;
-        const auto takeStart = Clock::now();
-        while (secondsSince(takeStart) < 2.0) {
-            recorder.poll();
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+        QVERIFY2(bringUp(client) >= 0.0, qPrintable(error));
+        QVERIFY2(recorder.startTake(error), qPrintable(error));
+        pollFor(1.0);
         QVERIFY2(recorder.stopTake(error), qPrintable(error));
-        const int xruns = client.xruns();
+        const int jackXruns = client.xruns();
         QVERIFY(closeWithin(backend, 5000));
         client.close();
         server.stop();
         QVERIFY(!recorder.lastTakeStoppedByDeviceLoss());
-        checkTake(recorder.lastTakes().front(), xruns, 1.5);
-        if (QTest::currentTestFailed() || environmentXrun) return;
+        checkTake(recorder.lastTakes().front(), jackXruns, 0.7);
+        if (QTest::currentTestFailed()) return;
     }
     const SessionLoadResult saved = Session::load(recorder.folder());
     QVERIFY2(saved.ok(), qPrintable(saved.error));
-    QCOMPARE(saved.session->takes.size(), size_t{2});
-    QCOMPARE(saved.session->tracks.front().clips.size(), size_t{2});
-    qInfo("after the restart: second take %s recorded; the session holds both", qPrintable(recorder.lastTakes().front().file));
+    QCOMPARE(saved.session->takes.size(), size_t{kLosses + 1});
+    QCOMPARE(saved.session->tracks.front().clips.size(), size_t{kLosses + 1});
+    qInfo("device loss x%d: detection median %.0f ms, max %.0f ms (limit 3000); closing the lost stream median %.0f ms, max %.0f ms; "
+          "server back in median %.2f s; %d takes with JACK's own xruns; the session holds all %d takes",
+          kLosses, median(detections), *std::max_element(detections.begin(), detections.end()), median(closes),
+          *std::max_element(closes.begin(), closes.end()), median(restarts), environmentSpoilt, kLosses + 1);
+    QVERIFY2(environmentSpoilt <= kLosses / 4, "JACK itself had xruns in too many takes for this run to prove the takes whole");
 }
 
 // ---------------------------------------------------------------------------
@@ -535,6 +610,25 @@ void TestE2eKillJack::diskFullStopsWithinOneSecond() {
     QCOMPARE(session.tracks.front().clips.size(), size_t{1});
     qInfo("reopened: %s", journalLeft ? qPrintable(QStringLiteral("recovered from the journal: ") + opened.recovery.summary)
                                       : "the session had been saved; the take is on its track");
+
+    // With the space back, the same session on the same disk records again.
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QProcess again;
+    startRecord(again, dir.path(), recordArguments(folder, 1.0));
+    QVERIFY(again.waitForStarted(10000));
+    const bool finished = again.waitForFinished(30000);
+    if (!finished) again.kill(), again.waitForFinished(5000);
+    server.stop();
+    const QString said = QString::fromUtf8(again.readAllStandardOutput() + again.readAllStandardError());
+    QVERIFY2(finished && again.exitStatus() == QProcess::NormalExit && again.exitCode() == 0, qPrintable(QStringLiteral("second record: ") + said));
+    const auto second = readAudioFile(folder + QStringLiteral("/audio/Input 1-2.wav"), readError);
+    QVERIFY2(second, qPrintable(readError.message));
+    QVERIFY2(std::abs(static_cast<double>(second->numFrames()) / kRate - 1.0) < 0.1,
+             qPrintable(QStringLiteral("the second take holds %1 frames").arg(second->numFrames())));
+    const SessionLoadResult reloaded = Session::load(folder);
+    QVERIFY2(reloaded.ok(), qPrintable(reloaded.error));
+    QCOMPARE(reloaded.session->takes.size(), size_t{2});
+    qInfo("space freed: a second take of %lld frames recorded on the same tmpfs (exit 0); the session holds both", static_cast<long long>(second->numFrames()));
 }
 
 // ---------------------------------------------------------------------------
@@ -544,7 +638,7 @@ void TestE2eKillJack::forcedXrunsAreCountedExactly() {
         bool environmentXrun = false;
         runXruns(attempt == kAttempts, environmentXrun);
         if (QTest::currentTestFailed() || !environmentXrun) return;
-        qInfo("attempt %d: JACK reported xruns we did not inject (the machine is busy); running again", attempt);
+        qInfo("attempt %d: JACK's xruns and ours disagree (the machine is busy); running again", attempt);
     }
 }
 
@@ -608,7 +702,10 @@ void TestE2eKillJack::runXruns(bool lastAttempt, bool& environmentXrun) {
           qPrintable(where.join(QStringLiteral(", "))), jackXruns);
     // JACK's own xruns reach every client; the test client hears ours too. More
     // than we injected means the busy machine added some: that run proves nothing.
-    if ((duringTake != kInjected || stored.size() != kInjected) && jackXruns > kInjected && !lastAttempt) {
+    // Fewer than JACK itself reported means the busy machine merged or hid
+    // one of ours on its way through PortAudio's JACK host: run again too.
+    if ((duringTake != kInjected || stored.size() != kInjected) && (jackXruns > kInjected || duringTake < static_cast<uint64_t>(jackXruns)) &&
+        !lastAttempt) {
         environmentXrun = true;
         return;
     }
