@@ -762,6 +762,7 @@ bool MainWindow::openSessionFolder(const QString& folder) {
         return false;
     }
     addRecent(studio_.folder());
+    timeline_->zoomToFit(); // the whole session in view, however long
     focusTimeline();
     for (const QString& line : notice.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
         const bool recovered = line.startsWith(QStringLiteral("Recovered"));

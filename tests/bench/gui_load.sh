@@ -5,7 +5,7 @@
 #
 # It makes the bench session (tests/bench/make_bench_session.sh: 16 mono
 # tracks, one 10-minute clip each, every track monitoring its input), starts
-#   gainstage gui SESSION --device Virtual
+#   gainstage gui SESSION --device Virtual:Demo
 # on a private Xvfb (1920x1080x24, no window manager) with a private HOME, so
 # the Virtual device plays its demo material into every input and every
 # track's meter moves. After SETTLE s it samples for SAMPLE s:
@@ -92,7 +92,7 @@ for rep in $(seq "$REPS"); do
     ln "$SESSION/audio/"*.wav "$copy/audio/" 2>/dev/null || cp "$SESSION/audio/"*.wav "$copy/audio/"
 
     HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" XDG_CACHE_HOME="$home/.cache" \
-        "$GAINSTAGE" gui "$copy" --device Virtual >"$WORK/gui-$rep.out" 2>&1 </dev/null &
+        "$GAINSTAGE" gui "$copy" --device Virtual:Demo >"$WORK/gui-$rep.out" 2>&1 </dev/null &
     APP_PID=$!
     settle_end=$(( $(now_ns) + SETTLE * 1000000000 ))
     while [ "$(now_ns)" -lt "$settle_end" ]; do
@@ -102,7 +102,7 @@ for rep in $(seq "$REPS"); do
             if grep -q "unknown command 'gui'" "$WORK/gui-$rep.out"; then
                 echo "gui_load: this gainstage has no 'gui' command yet (the studio window that accepts 'gainstage gui [SESSION_FOLDER] [--device SPEC]' has not landed); it said: $(cat "$WORK/gui-$rep.out")" >&2
             else
-                echo "gui_load: 'gainstage gui $copy --device Virtual' exited with status $rc before the $SETTLE s settling time was over; it said: $(cat "$WORK/gui-$rep.out")" >&2
+                echo "gui_load: 'gainstage gui $copy --device Virtual:Demo' exited with status $rc before the $SETTLE s settling time was over; it said: $(cat "$WORK/gui-$rep.out")" >&2
             fi
             exit 1
         fi
