@@ -91,7 +91,7 @@ private slots:
     }
 
     void countingSignalThroughEightChannelsIsBitExact() {
-        constexpr int kAttempts = 2;
+        constexpr int kAttempts = 3;
         const double seconds = loopbackSeconds();
         qInfo("%d channels for %.0f s (GAINSTAGE_LOOPBACK_SECONDS)", kChannels, seconds);
         for (int attempt = 1; attempt <= kAttempts; ++attempt) {
