@@ -8,10 +8,12 @@ BUILD_DIR="$ROOT_DIR/build"
 RUN_PACKAGES=(cmake g++ make pkg-config qt6-base-dev qt6-base-dev-tools libgl-dev
               portaudio19-dev libsndfile1-dev)
 # What the tests and benchmarks need on top: oracles (libebur128, sox, bs2b),
-# signal makers (espeak-ng), the JACK dummy server, a virtual display, and the
-# LV2 anchors and jack_capture for the side-by-side benchmarks.
-TEST_PACKAGES=(libebur128-dev libbenchmark-dev espeak-ng sox xvfb xauth jackd2 libjack-jackd2-dev
-               libbs2b-dev libbs2b-bin lv2file guitarix-lv2 zam-plugins jack-capture)
+# signal makers (espeak-ng), the JACK dummy server, a virtual display and
+# xdotool to press keys in the real window, clang with its sanitizer and
+# libFuzzer runtimes for scripts/fuzz, and the LV2 anchors and jack_capture for
+# the side-by-side benchmarks.
+TEST_PACKAGES=(libebur128-dev libbenchmark-dev espeak-ng sox xvfb xauth xdotool jackd2 libjack-jackd2-dev
+               libbs2b-dev libbs2b-bin lv2file guitarix-lv2 zam-plugins jack-capture clang libclang-rt-14-dev)
 
 install_missing() {
     local missing=()
