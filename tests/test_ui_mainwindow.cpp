@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLabel>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -290,6 +291,24 @@ private slots:
         const SessionTrack& first = studio.session().tracks[0];
         QVERIFY(!first.armed && !first.mute && !first.solo);
         QCOMPARE(window.undoStack()->count(), 3);
+    }
+
+    void aVanishedDeviceFallsBackWithABanner() {
+        // The device of the last run is gone (unplugged since): say so, and open another one.
+        {
+            QSettings settings(QStringLiteral("Gainstage"), QStringLiteral("Gainstage"));
+            settings.setValue(QStringLiteral("audio/device"), QStringLiteral("ALSA:NoSuchCard"));
+        }
+        Studio studio;
+        MainWindow window(studio);
+        window.setPromptsEnabled(false);
+        window.show();
+        window.startUp(QString());
+        const QString banners = window.banners()->texts().join('\n');
+        QVERIFY2(banners.contains(QStringLiteral("you used last time")) && banners.contains(QStringLiteral("NoSuchCard")), qPrintable(banners));
+        QVERIFY(studio.deviceOpen()); // the default, or the Virtual device without hardware
+        QVERIFY(!window.strips().empty());
+        QSettings(QStringLiteral("Gainstage"), QStringLiteral("Gainstage")).remove(QStringLiteral("audio"));
     }
 
     void recoveredTakesAreAnnouncedInABanner() {
