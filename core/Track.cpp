@@ -76,6 +76,10 @@ void Track::prepare(double sampleRate, int maxBlockFrames) {
     clipGuard_.prepare(sampleRate, maxBlockFrames_, channels_);
     clipGuardWasOn_ = false;
     for (int c = 0; c < 2; ++c) {
+        // The live meters show peaks and RMS; a take's loudness comes from the
+        // file (TakeReport), so they skip loudness and its ~1 MB each.
+        rawMeter_[c].setMeasuresLoudness(false);
+        trackMeter_[c].setMeasuresLoudness(false);
         rawMeter_[c].prepare(sampleRate, maxBlockFrames_, 1);
         trackMeter_[c].prepare(sampleRate, maxBlockFrames_, 1);
         inputGain_[c].prepare(sampleRate, kFaderGlideSeconds);

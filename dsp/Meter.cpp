@@ -89,6 +89,7 @@ struct Meter::Impl {
     std::vector<float> squares;
     TruePeakDetector truePeak;
     LoudnessEngine loudness;
+    bool measuresLoudness = true; // fixed while prepared
     MeterWindowSum rms;
     MeterBallistics bar, hold, trueHold;
 
@@ -226,7 +227,7 @@ struct Meter::Impl {
             done += length;
         }
 
-        loudness.process(&signal, n);
+        if (measuresLoudness) loudness.process(&signal, n);
 
         blockSamplePeak = std::max(blockSamplePeak, peak);
         blockTruePeak = std::max(blockTruePeak, truePeakMax);
@@ -244,13 +245,13 @@ struct Meter::Impl {
         s.truePeakHoldDb = static_cast<float>(trueHold.levelDb());
         const double meanSquare = prepared ? rms.sum(0) / rms.windowLength(0) : 0.0;
         s.rmsDb = meanSquare > 0.0 ? static_cast<float>(10.0 * std::log10(meanSquare)) : kMinusInfinityDb;
-        s.momentaryLufs = static_cast<float>(prepared ? loudness.momentaryLufs() : kSilentLufs);
-        s.shortTermLufs = static_cast<float>(prepared ? loudness.shortTermLufs() : kSilentLufs);
-        s.integratedLufs = static_cast<float>(prepared ? loudness.integratedLufs() : kSilentLufs);
+        s.momentaryLufs = static_cast<float>(prepared && measuresLoudness ? loudness.momentaryLufs() : kSilentLufs);
+        s.shortTermLufs = static_cast<float>(prepared && measuresLoudness ? loudness.shortTermLufs() : kSilentLufs);
+        s.integratedLufs = static_cast<float>(prepared && measuresLoudness ? loudness.integratedLufs() : kSilentLufs);
         s.maxSamplePeakDb = toDb(maxSamplePeak);
         s.maxTruePeakDb = toDb(maxTruePeak);
-        s.maxMomentaryLufs = static_cast<float>(prepared ? loudness.maxMomentaryLufs() : kSilentLufs);
-        s.maxShortTermLufs = static_cast<float>(prepared ? loudness.maxShortTermLufs() : kSilentLufs);
+        s.maxMomentaryLufs = static_cast<float>(prepared && measuresLoudness ? loudness.maxMomentaryLufs() : kSilentLufs);
+        s.maxShortTermLufs = static_cast<float>(prepared && measuresLoudness ? loudness.maxShortTermLufs() : kSilentLufs);
         // A clip reset requested but not yet seen by process() already shows (offline use).
         const bool resetPending = clipResetRequests.load(std::memory_order_acquire) != clipResetsHandled;
         s.clipEvents = resetPending ? 0 : clipEvents;
@@ -269,6 +270,8 @@ Meter::Meter() : impl_(std::make_unique<Impl>()) { impl_->published.write(impl_-
 
 Meter::~Meter() = default;
 
+void Meter::setMeasuresLoudness(bool on) noexcept { impl_->measuresLoudness = on; }
+
 void Meter::prepare(double sampleRate, int maxBlockSize, int channels) {
     (void)maxBlockSize; // blocks of any length are measured in kChunk pieces
     (void)channels;     // one Meter per channel: only channel 0 is measured
@@ -279,8 +282,10 @@ void Meter::prepare(double sampleRate, int maxBlockSize, int channels) {
     m.truePeaks.assign(kChunk, 0.0f);
     m.squares.assign(kChunk, 0.0f);
     m.truePeak.prepare(sampleRate, kChunk);
-    m.loudness.prepare(sampleRate, 1, kChunk);
-    m.rms.prepare(m.loudness.hopLength(), kRmsHops);
+    // RMS runs on the same 100 ms hops as loudness, with or without it.
+    const int hop = std::max(1, static_cast<int>(std::lround(sampleRate / 10.0)));
+    if (m.measuresLoudness) m.loudness.prepare(sampleRate, 1, kChunk);
+    m.rms.prepare(hop, kRmsHops);
     const double falloff = m.falloffDbPerSecond.load(std::memory_order_relaxed);
     m.bar.prepare(sampleRate, kChunk, 0.0, falloff);
     m.hold.prepare(sampleRate, kChunk, kHoldSeconds, falloff);

@@ -51,6 +51,11 @@ public:
     Meter();
     ~Meter() override;
 
+    // [non-real-time, before prepare()] Whether to measure loudness (momentary,
+    // short-term, integrated and their maxima; on by default). Off, those read as
+    // silence and the meter needs about 1 MB less (the 3 s short-term window and
+    // the gate's bins): the engine's live meters show peaks and RMS only.
+    void setMeasuresLoudness(bool on) noexcept;
     // [non-real-time] `channels` must be 1: one Meter per channel.
     void prepare(double sampleRate, int maxBlockSize, int channels) override;
     // [non-real-time or audio thread]

@@ -186,6 +186,30 @@ private:
     }
 
 private slots:
+    // The engine's live meters skip loudness: peaks, holds and RMS must be the
+    // same as a full meter's, sample for sample, and loudness reads as silence.
+    void peaksOnlyMeterMatchesTheFullOne() {
+        const std::vector<float> tone = test::sine(997.0, 48000.0, 48000 * 2, 0.5);
+        Meter full, peaksOnly;
+        peaksOnly.setMeasuresLoudness(false);
+        full.prepare(48000.0, 256, 1);
+        peaksOnly.prepare(48000.0, 256, 1);
+        for (size_t at = 0; at < tone.size(); at += 256) {
+            const int n = static_cast<int>(std::min<size_t>(256, tone.size() - at));
+            full.measure(tone.data() + at, n);
+            peaksOnly.measure(tone.data() + at, n);
+        }
+        const MeterSnapshot a = full.currentSnapshot(), b = peaksOnly.currentSnapshot();
+        QCOMPARE(b.samplePeakDb, a.samplePeakDb);
+        QCOMPARE(b.truePeakDb, a.truePeakDb);
+        QCOMPARE(b.maxTruePeakDb, a.maxTruePeakDb);
+        QCOMPARE(b.peakHoldDb, a.peakHoldDb);
+        QCOMPARE(b.rmsDb, a.rmsDb);
+        QVERIFY(std::fabs(a.rmsDb - (20.0f * std::log10(0.5f) - 3.0103f)) < 0.01f); // a sine's RMS: peak - 3.01 dB
+        QVERIFY(std::isfinite(a.momentaryLufs) && a.momentaryLufs > -20.0f);
+        QVERIFY(!(b.momentaryLufs > -100.0f) && !(b.integratedLufs > -100.0f) && !(b.maxShortTermLufs > -100.0f));
+    }
+
     void initTestCase() {
         QVERIFY(dir_.isValid());
         if (QStandardPaths::findExecutable(QStringLiteral("espeak-ng")).isEmpty()) {
