@@ -2,6 +2,7 @@
 // is shared with the engine.
 
 #include "core/Mixdown.h"
+#include "core/MixLaws.h"
 
 #include "core/AtomicFile.h"
 #include "core/AudioFile.h"
@@ -34,28 +35,6 @@
 namespace gainstage {
 
 namespace {
-
-// Track.cpp's fader and pan laws. They must stay identical to the ones the
-// audio thread uses, or an export would not sound like playback.
-constexpr float kSilenceDb = -90.0f;
-constexpr float kMaxVolumeDb = 12.0f;
-
-float faderGain(float db) noexcept {
-    if (!(db > kSilenceDb)) return 0.0f;
-    return std::pow(10.0f, std::min(db, kMaxVolumeDb) / 20.0f);
-}
-
-void panGains(float pan, bool stereo, float& left, float& right) noexcept {
-    const float p = std::clamp(std::isfinite(pan) ? pan : 0.0f, -1.0f, 1.0f);
-    if (stereo) {
-        left = std::min(1.0f, 1.0f - p);
-        right = std::min(1.0f, 1.0f + p);
-    } else {
-        const float angle = (p + 1.0f) * static_cast<float>(std::numbers::pi / 4.0);
-        left = std::cos(angle);
-        right = std::sin(angle);
-    }
-}
 
 // As Engine/Track decide it: mute always wins; any solo silences the rest.
 bool audible(const SessionTrack& track, bool anySolo) {

@@ -2,6 +2,7 @@
 // below runs on the audio thread: no allocation, no locks, no I/O.
 
 #include "core/Track.h"
+#include "core/MixLaws.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,28 +17,6 @@ constexpr double kCaptureSeconds = 5.0;
 constexpr double kRawTapSeconds = 2.0; // the listener drains it many times a second
 constexpr size_t kMinCaptureFrames = 2 * 65536;
 constexpr double kFaderGlideSeconds = 0.02; // volume, pan, mute, solo and monitor switches
-constexpr float kSilenceDb = -90.0f;
-constexpr float kMaxVolumeDb = 12.0f;
-
-float faderGain(float db) noexcept {
-    if (!(db > kSilenceDb)) return 0.0f;
-    return std::pow(10.0f, std::min(db, kMaxVolumeDb) / 20.0f);
-}
-
-// Pan law. Mono track: constant power, sin/cos, -3.01 dB each side at centre
-// (a source panned anywhere keeps its loudness). Stereo track: balance, the
-// far side falls linearly to silence, the near side stays at unity.
-void panGains(float pan, bool stereo, float& left, float& right) noexcept {
-    const float p = std::clamp(std::isfinite(pan) ? pan : 0.0f, -1.0f, 1.0f);
-    if (stereo) {
-        left = std::min(1.0f, 1.0f - p);
-        right = std::min(1.0f, 1.0f + p);
-    } else {
-        const float angle = (p + 1.0f) * static_cast<float>(std::numbers::pi / 4.0);
-        left = std::cos(angle);
-        right = std::sin(angle);
-    }
-}
 
 void pushMark(CaptureStreams& capture, const CaptureMark& mark) noexcept {
     if (!capture.marks.tryWrite(&mark, 1)) capture.lostMarks.fetch_add(1, std::memory_order_relaxed);
