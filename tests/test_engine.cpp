@@ -550,10 +550,15 @@ void TestEngine::diskReaderPlaysEveryClipOfATrack() {
         if (engine.transportState() == Engine::TransportState::Stopped) engine.play();
         backend.clearOutputs();
         const int64_t from = engine.position();
+        // A locate while rolling plays silence until the reader has served it (the
+        // run(1) above may count a frame of it when the reader is slow, as under
+        // TSan); the compared stretch itself must never underrun.
+        const uint64_t underrunsBefore = stream->underrunFrames.load();
         for (int i = 0; i < 3; ++i) { // 3 s, never more than 1 s past a 2 s read ahead
             QVERIFY(waitFilled(96000));
             backend.run(48000);
         }
+        QCOMPARE(stream->underrunFrames.load(), underrunsBefore);
         const auto& out = backend.outputs();
         int64_t differ = 0, firstDiffer = -1;
         for (size_t i = 0; i < out[0].size(); ++i) {
@@ -572,7 +577,8 @@ void TestEngine::diskReaderPlaysEveryClipOfATrack() {
     qInfo("%lld frames compared, %lld of them clip material, all exact", (long long)total, (long long)audible);
     backend.stop();
     reader.stop();
-    QCOMPARE(stream->underrunFrames.load(), uint64_t(0));
+    // At most the one frame per locate that the transport rolled before the reader served it.
+    QVERIFY(stream->underrunFrames.load() <= 5);
 }
 
 void TestEngine::recorderPlaysEveryTakeOfATrack() {
