@@ -718,19 +718,32 @@ void TestE2eKillJack::runXruns(bool lastAttempt, bool& environmentXrun) {
     // sanitizer's slowdown can drift instead of flagging them): run again too.
     const bool serverNoticedNothing = jackXruns == 0 && duringTake == 0;
     if ((duringTake != kInjected || stored.size() != kInjected) &&
-        (jackXruns > kInjected || duringTake < static_cast<uint64_t>(jackXruns) || serverNoticedNothing) && !lastAttempt) {
+        (jackXruns != kInjected || duringTake < static_cast<uint64_t>(jackXruns) || serverNoticedNothing) && !lastAttempt) {
         environmentXrun = true;
         return;
     }
-    QCOMPARE(duringTake, static_cast<uint64_t>(kInjected));
-    QCOMPARE(take.xruns.size(), size_t{kInjected});
-    QCOMPARE(stored.size(), size_t{kInjected});
-    // Each stored xrun lies within 300 ms after the moment it was asked for.
-    for (int i = 0; i < kInjected; ++i) {
-        const int64_t asked0 = injectedAt[static_cast<size_t>(i)] - takeStart;
-        const int64_t got = stored[static_cast<size_t>(i)];
-        QVERIFY2(got >= asked0 && got - asked0 < kRate * 3 / 10,
-                 qPrintable(QStringLiteral("xrun %1 stored at %2, asked for at %3").arg(i).arg(got).arg(asked0)));
+    // Gainstage can only count the xruns its device reports. On the last attempt,
+    // a server that flagged some but not all of the late callbacks (the dummy
+    // server without real-time priority, slowed by a sanitizer) is held to what
+    // it reported: every one of those counted and stored, none invented. One
+    // that flagged none of them proves nothing and fails.
+    int expected = kInjected;
+    if (lastAttempt && jackXruns > 0 && jackXruns < kInjected) {
+        qInfo("the server flagged %d of the %d late callbacks; Gainstage must count and store exactly those", jackXruns, kInjected);
+        expected = jackXruns;
+    }
+    QCOMPARE(duringTake, static_cast<uint64_t>(expected));
+    QCOMPARE(take.xruns.size(), static_cast<size_t>(expected));
+    QCOMPARE(stored.size(), static_cast<size_t>(expected));
+    // Each stored xrun lies within 300 ms after a moment one was asked for, each moment used once.
+    std::vector<bool> used(static_cast<size_t>(kInjected), false);
+    for (size_t k = 0; k < stored.size(); ++k) {
+        bool matched = false;
+        for (int i = 0; i < kInjected && !matched; ++i) {
+            const int64_t asked0 = injectedAt[static_cast<size_t>(i)] - takeStart;
+            if (!used[static_cast<size_t>(i)] && stored[k] >= asked0 && stored[k] - asked0 < kRate * 3 / 10) used[static_cast<size_t>(i)] = matched = true;
+        }
+        QVERIFY2(matched, qPrintable(QStringLiteral("xrun %1 stored at %2, within 300 ms after no injected moment").arg(k).arg(stored[k])));
     }
 }
 
