@@ -55,6 +55,7 @@ void OfflineBackend::start(AudioCallback& callback) {
     trampoline_ = &OfflineBackend::trampoline;
     user_ = &callback;
     processed_ = 0;
+    reportedOverrunFrames_.clear();
     outputs_.assign(static_cast<size_t>(std::max(format_.outputChannels, 0)), {});
     callback.audioStreamAboutToStart(format_);
 }
@@ -98,6 +99,7 @@ int OfflineBackend::run(int64_t frames) {
         }
         const ProcessStatus status = nextStatus_;
         nextStatus_ = ProcessStatus{};
+        if (reportOverruns_ && (status.inputOverflow || status.outputUnderflow)) reportedOverrunFrames_.push_back(processed_);
         const auto began = std::chrono::steady_clock::now();
         trampoline_(user_, inputPointers_.data(), outputPointers_.data(), n, status);
         const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();

@@ -43,6 +43,11 @@ public:
     void setReportOverruns(bool on) { reportOverruns_ = on; }
     // The flags for the next call only (a test's xrun).
     void setNextStatus(const ProcessStatus& status) { nextStatus_ = status; }
+    // The device frames at which a call carried the overrun flags because the
+    // call before it was late (setReportOverruns): what a test holds the
+    // engine's xrun count and marks to, whether a late call was forced or the
+    // machine was simply slow (a sanitizer build).
+    const std::vector<int64_t>& reportedOverrunFrames() const { return reportedOverrunFrames_; }
 
     // audioStreamAboutToStart(format) on `callback`.
     void start(AudioCallback& callback);
@@ -72,6 +77,7 @@ private:
     std::vector<const float*> inputPointers_;
     std::vector<float*> outputPointers_;
     std::vector<std::vector<float>> outputs_;
+    std::vector<int64_t> reportedOverrunFrames_;
 
     int fixedBlock_ = 256;
     int randomMin_ = 0, randomMax_ = 0;

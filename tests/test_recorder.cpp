@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -279,27 +280,40 @@ private slots:
         QVERIFY(recorder.openSession(dir.path(), notice, error));
         const QString id = recorder.addTrack(QStringLiteral("Vocal"), 0, false, PreampSettings{});
         recorder.setArmed(id, true);
+        const int64_t takeStartFrame = backend.framesProcessed();
         QVERIFY2(recorder.startTake(error), qPrintable(error));
         backend.run(kRate / 2);
         const uint64_t before = engine.xrunCount();
+        const size_t reportedBefore = backend.reportedOverrunFrames().size();
         constexpr int kForced = 5;
+        std::vector<int64_t> forcedAt;
         for (int i = 0; i < kForced; ++i) {
+            forcedAt.push_back(backend.framesProcessed());
             engine.injectOverruns(1);
             backend.run(kBlock * 40);
         }
         runPaced(backend, recorder, kRate / 2);
         QVERIFY2(stopOffline(backend, engine, recorder, error), qPrintable(error));
         const RecordedTake& take = recorder.lastTakes()[0];
-        qInfo("forced %d overruns: engine counted %llu, take stores %zu at %s", kForced,
-              static_cast<unsigned long long>(engine.xrunCount() - before), take.xruns.size(),
+        const std::vector<int64_t>& reported = backend.reportedOverrunFrames();
+        qInfo("forced %d overruns; the device reported %zu; engine counted %llu, take stores %zu at %s", kForced,
+              reported.size() - reportedBefore, static_cast<unsigned long long>(engine.xrunCount() - before), take.xruns.size(),
               qPrintable([&] { QStringList p; for (auto x : take.xruns) p << QString::number(x); return p.join(QLatin1Char(',')); }()));
-        QCOMPARE(int(engine.xrunCount() - before), kForced);
-        QCOMPARE(int(take.xruns.size()), kForced);
-        QCOMPARE(take.report.xruns, kForced);
+        // Every forced late call is reported on the call after it. A slow machine
+        // (a sanitizer build) may add real late calls of its own: those are
+        // xruns too, and must be counted and marked just the same, none more.
+        for (int64_t forced : forcedAt)
+            QVERIFY2(std::find(reported.begin(), reported.end(), forced + kBlock) != reported.end(),
+                     qPrintable(QStringLiteral("the call forced late at frame %1 was not reported").arg(forced)));
+        QCOMPARE(engine.xrunCount() - before, static_cast<uint64_t>(reported.size() - reportedBefore));
+        const int expected = static_cast<int>(reported.size()); // the take began with the stream
+        QCOMPARE(int(take.xruns.size()), expected);
+        QCOMPARE(take.report.xruns, expected);
+        // Each mark lies exactly where the device reported it, in take frames.
+        for (size_t i = 0; i < reported.size(); ++i) QCOMPARE(take.xruns[i], reported[i] - takeStartFrame);
         SessionLoadResult loaded = Session::load(dir.path());
         QVERIFY(loaded.ok());
-        QCOMPARE(int(loaded.session->takes[0].xruns.size()), kForced);
-        for (size_t i = 1; i < take.xruns.size(); ++i) QVERIFY(take.xruns[i] > take.xruns[i - 1]);
+        QCOMPARE(int(loaded.session->takes[0].xruns.size()), expected);
         backend.stop();
     }
 
