@@ -242,4 +242,28 @@ JackTestClient::Check JackTestClient::check(int channel, int64_t count) const {
     return result;
 }
 
+JackTestClient::FileCheck JackTestClient::checkCountingFile(const std::vector<float>& samples, int channel) {
+    constexpr int64_t kMask = kCountingPeriod - 1;
+    FileCheck result;
+    int64_t expected = -1;
+    for (size_t i = 0; i < samples.size(); ++i) {
+        const int64_t index = countingIndex(samples[i], channel);
+        if (expected < 0) {
+            if (samples[i] == 0.0f || index < 0) continue; // silence before the test client was connected
+            result.locked = static_cast<int64_t>(i);
+            result.firstIndex = expected = index;
+        }
+        ++result.verified;
+        result.lastIndex = index;
+        if (index != expected) {
+            if (result.firstBad < 0) result.firstBad = static_cast<int64_t>(i);
+            if (index < 0) ++result.changed;
+            else if (((index - expected) & kMask) < kCountingPeriod / 2) ++result.dropped;
+            else ++result.repeated;
+        }
+        expected = ((index >= 0 ? index : expected) + 1) & kMask;
+    }
+    return result;
+}
+
 } // namespace gainstage::test

@@ -104,6 +104,19 @@ public:
     // signal, then compares every later one with the signal at the same offset.
     Check check(int channel, int64_t count) const;
 
+    // A recorded file's channel against the counting signal: from the file's
+    // first signal sample on, every sample must be the one after the last.
+    struct FileCheck {
+        int64_t locked = -1;     // file frame of the first signal sample (-1: the signal never arrived)
+        int64_t firstIndex = -1; // the signal's sample index there
+        int64_t lastIndex = -1;  // the signal's sample index in the file's last frame (-1: not of the signal)
+        int64_t verified = 0;    // samples compared from `locked` on
+        int64_t dropped = 0, repeated = 0, changed = 0;
+        int64_t firstBad = -1;   // file frame of the first failure
+        int64_t bad() const { return dropped + repeated + changed; }
+    };
+    static FileCheck checkCountingFile(const std::vector<float>& samples, int channel);
+
 private:
     static int processCallback(uint32_t frames, void* self);
     static void shutdownCallback(void* self);

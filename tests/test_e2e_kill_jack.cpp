@@ -90,34 +90,6 @@ AudioDeviceRequest jackSystem() {
     return request;
 }
 
-// The counting signal in a file: every frame from the first signal frame on
-// must be the next input sample.
-struct Counting {
-    int64_t lockedAt = -1;   // file frame of the first signal sample
-    int64_t firstIndex = -1; // its input sample index
-    int64_t lastIndex = -1;  // the input sample index of the file's last frame
-    int64_t verified = 0;
-    int64_t bad = 0;
-};
-
-Counting checkCounting(const std::vector<float>& samples, int channel) {
-    Counting result;
-    int64_t expected = -1;
-    for (size_t i = 0; i < samples.size(); ++i) {
-        const int64_t index = JackTestClient::countingIndex(samples[i], channel);
-        if (expected < 0) {
-            if (samples[i] == 0.0f || index < 0) continue; // silence before the client connected
-            result.lockedAt = static_cast<int64_t>(i);
-            result.firstIndex = expected = index;
-        }
-        ++result.verified;
-        if (index != expected) ++result.bad;
-        result.lastIndex = index;
-        expected = ((index >= 0 ? index : expected) + 1) & (JackTestClient::kCountingPeriod - 1);
-    }
-    return result;
-}
-
 // `sox --i` and `sox FILE -n stat` on the file as it is. Returns the frames
 // sox sees (-1 when it cannot read it) and why in `error`.
 int64_t soxFrames(const QString& path, QString& error) {
@@ -313,17 +285,17 @@ void TestE2eKillJack::sigkillDuringTakeLosesAtMost250ms() {
             const int64_t soxCount = soxFrames(path, soxError);
             QVERIFY2(soxCount >= 0, qPrintable(file + QStringLiteral(": ") + soxError));
             QCOMPARE(soxCount, static_cast<int64_t>(audio->numFrames()));
-            const Counting counting = checkCounting(audio->channels[0], t - 1);
-            QVERIFY2(counting.lockedAt >= 0, qPrintable(file + QStringLiteral(": no counting signal in the file")));
+            const JackTestClient::FileCheck counting = JackTestClient::checkCountingFile(audio->channels[0], t - 1);
+            QVERIFY2(counting.locked >= 0, qPrintable(file + QStringLiteral(": no counting signal in the file")));
             // JACK's own xruns (a busy machine) drop or repeat a period for every
             // client: noted, and the loss below is still exact (it comes from
             // the index of the file's last sample); without them, bad fails.
-            if (counting.bad > 0 && jackXrunsNow > 0) {
+            if (counting.bad() > 0 && jackXrunsNow > 0) {
                 qInfo("take %d: %s has %lld bad samples while JACK reported %d xruns (the machine is busy)", takeNumber, qPrintable(file),
-                      static_cast<long long>(counting.bad), jackXrunsNow);
+                      static_cast<long long>(counting.bad()), jackXrunsNow);
                 spoilt = true;
             }
-            QVERIFY2(counting.bad == 0 || jackXrunsNow > 0, qPrintable(QStringLiteral("%1: %2 samples dropped, repeated or changed").arg(file).arg(counting.bad)));
+            QVERIFY2(counting.bad() == 0 || jackXrunsNow > 0, qPrintable(QStringLiteral("%1: %2 samples dropped, repeated or changed").arg(file).arg(counting.bad())));
             const int64_t lossFrames = sentAtKill - 1 - counting.lastIndex;
             const double lossMs = 1000.0 * static_cast<double>(lossFrames) / kRate;
             QVERIFY2(lossFrames >= 0, qPrintable(file + QStringLiteral(" holds samples that were never sent")));
@@ -439,14 +411,14 @@ void TestE2eKillJack::serverKilledMidTakeIsNoticedAndRecordsAgain() {
         QCOMPARE(static_cast<int64_t>(audio->numFrames()), take.frames);
         QString soxError;
         QCOMPARE(soxFrames(path, soxError), take.frames);
-        const Counting counting = checkCounting(audio->channels[0], 0);
-        QVERIFY2(counting.lockedAt >= 0, "no counting signal in the take");
-        if (counting.bad > 0 && jackXruns > 0) {
-            qInfo("%s: %lld bad samples while JACK reported %d xruns (busy machine)", qPrintable(take.file), static_cast<long long>(counting.bad), jackXruns);
+        const JackTestClient::FileCheck counting = JackTestClient::checkCountingFile(audio->channels[0], 0);
+        QVERIFY2(counting.locked >= 0, "no counting signal in the take");
+        if (counting.bad() > 0 && jackXruns > 0) {
+            qInfo("%s: %lld bad samples while JACK reported %d xruns (busy machine)", qPrintable(take.file), static_cast<long long>(counting.bad()), jackXruns);
             ++environmentSpoilt;
             return;
         }
-        QVERIFY2(counting.bad == 0, qPrintable(QStringLiteral("%1: %2 samples dropped, repeated or changed with no JACK xrun").arg(take.file).arg(counting.bad)));
+        QVERIFY2(counting.bad() == 0, qPrintable(QStringLiteral("%1: %2 samples dropped, repeated or changed with no JACK xrun").arg(take.file).arg(counting.bad())));
         QVERIFY2(static_cast<double>(counting.verified) / kRate >= minSeconds,
                  qPrintable(QStringLiteral("%1: %2 s of signal, expected %3").arg(take.file).arg(static_cast<double>(counting.verified) / kRate).arg(minSeconds)));
     };
@@ -593,15 +565,15 @@ void TestE2eKillJack::diskFullStopsWithinOneSecond() {
     AudioFileError readError;
     const auto audio = readAudioFile(path, readError);
     QVERIFY2(audio, qPrintable(readError.message));
-    const Counting counting = checkCounting(audio->channels[0], 0);
-    QVERIFY(counting.lockedAt >= 0);
+    const JackTestClient::FileCheck counting = JackTestClient::checkCountingFile(audio->channels[0], 0);
+    QVERIFY(counting.locked >= 0);
     const int64_t shortBy = sentBeforeFill - 1 - counting.lastIndex;
     qInfo("the take holds %lld frames (%.2f s), every one the right input sample (%lld bad); it ends %.1f ms %s the moment the filling began; "
           "JACK xruns %d", static_cast<long long>(audio->numFrames()), static_cast<double>(audio->numFrames()) / kRate,
-          static_cast<long long>(counting.bad), 1000.0 * std::abs(static_cast<double>(shortBy)) / kRate, shortBy > 0 ? "before" : "after",
+          static_cast<long long>(counting.bad()), 1000.0 * std::abs(static_cast<double>(shortBy)) / kRate, shortBy > 0 ? "before" : "after",
           jackXruns);
-    if (counting.bad > 0 && jackXruns > 0) QSKIP("JACK reported xruns while samples went wrong: the machine is too busy for this run to prove anything");
-    QCOMPARE(counting.bad, int64_t{0});
+    if (counting.bad() > 0 && jackXruns > 0) QSKIP("JACK reported xruns while samples went wrong: the machine is too busy for this run to prove anything");
+    QCOMPARE(counting.bad(), int64_t{0});
     QVERIFY2(shortBy <= kMaxLossFrames, "audio from before the disk filled up is missing");
 
     // The space comes back; reopening the session finds the take (saved, or recovered from the journal).

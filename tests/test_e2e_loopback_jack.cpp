@@ -45,41 +45,6 @@ double loopbackSeconds() {
     return ok && seconds > 0.0 ? seconds : 60.0;
 }
 
-struct Exactness {
-    int64_t locked = -1;     // file frame of the first signal sample
-    int64_t firstIndex = -1; // the signal's sample index there
-    int64_t verified = 0, dropped = 0, repeated = 0, changed = 0;
-    int64_t firstBad = -1;
-    int64_t bad() const { return dropped + repeated + changed; }
-};
-
-// From the first sample of the signal on, each sample must be the next one.
-Exactness checkCounting(const std::vector<float>& samples, int channel) {
-    constexpr int64_t kMask = JackTestClient::kCountingPeriod - 1;
-    Exactness result;
-    int64_t expected = -1;
-    for (size_t i = 0; i < samples.size(); ++i) {
-        const int64_t index = JackTestClient::countingIndex(samples[i], channel);
-        if (expected < 0) {
-            if (samples[i] == 0.0f || index < 0) continue; // silence before the test client was connected
-            result.locked = static_cast<int64_t>(i);
-            result.firstIndex = expected = index;
-        }
-        ++result.verified;
-        if (index != expected) {
-            if (result.firstBad < 0) result.firstBad = static_cast<int64_t>(i);
-            if (index < 0)
-                ++result.changed;
-            else if (((index - expected) & kMask) < JackTestClient::kCountingPeriod / 2)
-                ++result.dropped;
-            else
-                ++result.repeated;
-        }
-        expected = ((index >= 0 ? index : expected) + 1) & kMask;
-    }
-    return result;
-}
-
 } // namespace
 
 class TestE2eLoopbackJack : public QObject {
@@ -157,7 +122,7 @@ private:
             QVERIFY2(audio, qPrintable(path + QStringLiteral(": ") + readError.message));
             QCOMPARE(static_cast<int64_t>(audio->numFrames()), static_cast<int64_t>(take.value(QStringLiteral("frames")).toDouble()));
             // Channel c of the take is input c+1, fed by the client's channel c.
-            const Exactness e = checkCounting(audio->channels[0], c);
+            const JackTestClient::FileCheck e = JackTestClient::checkCountingFile(audio->channels[0], c);
             QVERIFY2(e.locked >= 0, qPrintable(QStringLiteral("channel %1: no counting signal").arg(c + 1)));
             qInfo("channel %d: %lld frames, %lld verified from frame %lld (signal sample %lld): %lld dropped, %lld repeated, %lld changed%s",
                   c + 1, static_cast<long long>(audio->numFrames()), static_cast<long long>(e.verified), static_cast<long long>(e.locked),

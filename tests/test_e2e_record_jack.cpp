@@ -26,37 +26,6 @@ double configuredSeconds() {
     return ok && seconds > 0.0 ? seconds : 30.0;
 }
 
-struct Exactness {
-    int64_t locked = -1; // first frame of the signal in the file
-    int64_t verified = 0, dropped = 0, repeated = 0, changed = 0;
-    int64_t bad() const { return dropped + repeated + changed; }
-};
-
-// From the first sample of the signal on, each sample must be the next one.
-Exactness checkCounting(const std::vector<float>& samples, int channel) {
-    Exactness result;
-    int64_t expected = -1;
-    for (size_t i = 0; i < samples.size(); ++i) {
-        const int64_t index = JackTestClient::countingIndex(samples[i], channel);
-        if (expected < 0) {
-            if (samples[i] == 0.0f || index < 0) continue; // silence before the test client was connected
-            result.locked = static_cast<int64_t>(i);
-            expected = index;
-        }
-        ++result.verified;
-        if (index == expected) {
-        } else if (index < 0) {
-            ++result.changed;
-        } else if (((index - expected) & (JackTestClient::kCountingPeriod - 1)) < JackTestClient::kCountingPeriod / 2) {
-            ++result.dropped;
-        } else {
-            ++result.repeated;
-        }
-        expected = ((index >= 0 ? index : expected) + 1) & (JackTestClient::kCountingPeriod - 1);
-    }
-    return result;
-}
-
 } // namespace
 
 class TestE2eRecordJack : public QObject {
@@ -133,7 +102,7 @@ private:
             AudioFileError readError;
             const auto audio = readAudioFile(dir.path() + QStringLiteral("/s/audio/Input %1-1.wav").arg(c + 1), readError);
             QVERIFY2(audio, qPrintable(readError.message));
-            const Exactness check = checkCounting(audio->channels[0], c);
+            const JackTestClient::FileCheck check = JackTestClient::checkCountingFile(audio->channels[0], c);
             QVERIFY2(check.locked >= 0, qPrintable(QStringLiteral("channel %1: the counting signal never arrived").arg(c + 1)));
             totalBad += check.bad();
             totalVerified += check.verified;
