@@ -10,6 +10,7 @@
 #include <QStandardPaths>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <thread>
@@ -25,13 +26,30 @@ constexpr const char* kDeviceKey = "audio/device";
 constexpr const char* kRateKey = "audio/sampleRate";
 constexpr const char* kBufferKey = "audio/bufferFrames";
 
-// Copies `from` into `to` (which must not exist yet or be empty), recursively.
-bool copyFolder(const QString& from, const QString& to, QString& error) {
+constexpr const char* kSavingAsError = "wait until Save As has finished copying the session (or cancel it)";
+
+// The bytes of every file under `folder`. [GUI thread]: a directory listing.
+qint64 folderBytes(const QString& folder) {
+    qint64 total = 0;
+    QDirIterator it(folder, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        total += it.fileInfo().size();
+    }
+    return total;
+}
+
+// Copies `from` into `to` (which must not exist yet or be empty), recursively,
+// in 1 MiB chunks so that it can report `done` bytes and stop soon after
+// `cancel` is set. [Save As worker thread]
+bool copyFolder(const QString& from, const QString& to, std::atomic<qint64>& done, const std::atomic<bool>& cancel,
+                int throttleMsPerMiB, QString& error) {
     QDir source(from);
     if (!QDir().mkpath(to)) {
         error = QStringLiteral("cannot create %1: choose a folder you can write to").arg(to);
         return false;
     }
+    std::vector<char> chunk(size_t{1} << 20);
     QDirIterator it(from, QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QString path = it.next();
@@ -42,8 +60,34 @@ bool copyFolder(const QString& from, const QString& to, QString& error) {
                 error = QStringLiteral("cannot create %1").arg(target);
                 return false;
             }
-        } else if (!QFile::copy(path, target)) {
-            error = QStringLiteral("cannot copy %1 to %2 (is the disk full?)").arg(relative, to);
+            continue;
+        }
+        QFile in(path), out(target);
+        if (!in.open(QIODevice::ReadOnly)) {
+            error = QStringLiteral("cannot read %1 (%2)").arg(relative, in.errorString());
+            return false;
+        }
+        if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            error = QStringLiteral("cannot write %1 in %2 (%3)").arg(relative, to, out.errorString());
+            return false;
+        }
+        for (;;) {
+            if (cancel.load(std::memory_order_relaxed)) return false;
+            const qint64 got = in.read(chunk.data(), static_cast<qint64>(chunk.size()));
+            if (got < 0) {
+                error = QStringLiteral("cannot read %1 (%2)").arg(relative, in.errorString());
+                return false;
+            }
+            if (got == 0) break;
+            if (out.write(chunk.data(), got) != got) {
+                error = QStringLiteral("cannot copy %1 to %2 (%3: is the disk full?)").arg(relative, to, out.errorString());
+                return false;
+            }
+            done.fetch_add(got, std::memory_order_relaxed);
+            if (throttleMsPerMiB > 0) std::this_thread::sleep_for(std::chrono::milliseconds(throttleMsPerMiB));
+        }
+        if (!out.flush()) {
+            error = QStringLiteral("cannot copy %1 to %2 (%3: is the disk full?)").arg(relative, to, out.errorString());
             return false;
         }
     }
@@ -65,6 +109,15 @@ Studio::Studio(QObject* parent) : QObject(parent), recorder_(std::make_unique<Re
 Studio::~Studio() {
     pollTimer_.stop();
     autosaveTimer_.stop();
+    if (copyWorker_.joinable()) {
+        // Quitting mid-copy: stop it and leave no half-copied folder behind.
+        copyCancel_ = true;
+        copyWorker_.join();
+        QDir(copyTarget_).removeRecursively();
+        recorder_->setSessionName(copyOldName_);
+        QString ignored;
+        recorder_->saveSession(ignored);
+    }
     if (recorder_->isRecording()) {
         QString ignored;
         recorder_->stopTake(ignored);
@@ -87,6 +140,10 @@ AudioDeviceRequest Studio::savedDeviceRequest() {
 }
 
 bool Studio::openDevice(const AudioDeviceRequest& request, QString& notice, QString& error) {
+    if (isSavingAs()) {
+        error = QLatin1String(kSavingAsError);
+        return false;
+    }
     if (recorder_->isRecording()) {
         error = QStringLiteral("the audio device cannot change while recording: stop first");
         return false;
@@ -228,6 +285,10 @@ void Studio::attachRecorder() {
 }
 
 bool Studio::newSession(const QString& folder, QString& error) {
+    if (isSavingAs()) {
+        error = QLatin1String(kSavingAsError);
+        return false;
+    }
     if (recorder_->isRecording()) {
         error = QStringLiteral("stop recording before starting a new session");
         return false;
@@ -255,6 +316,10 @@ bool Studio::newSession(const QString& folder, QString& error) {
 }
 
 bool Studio::openSession(const QString& folder, QString& notice, QString& error) {
+    if (isSavingAs()) {
+        error = QLatin1String(kSavingAsError);
+        return false;
+    }
     if (recorder_->isRecording()) {
         error = QStringLiteral("stop recording before opening another session");
         return false;
@@ -285,54 +350,100 @@ bool Studio::openSession(const QString& folder, QString& notice, QString& error)
 }
 
 bool Studio::save(QString& error) {
+    if (isSavingAs()) {
+        error = QLatin1String(kSavingAsError);
+        return false;
+    }
     if (!recorder_->saveSession(error)) return false;
     setModified(false);
     emit saved();
     return true;
 }
 
-bool Studio::saveAs(const QString& folder, QString& error) {
+bool Studio::beginSaveAs(const QString& folder, QString& error) {
+    if (isSavingAs()) {
+        error = QLatin1String(kSavingAsError);
+        return false;
+    }
     if (recorder_->isRecording()) {
         error = QStringLiteral("stop recording before saving the session elsewhere");
         return false;
     }
     const QString target = QDir(folder).absolutePath();
-    if (target == recorder_->folder()) return save(error);
+    if (target == recorder_->folder()) {
+        if (!save(error)) return false;
+        QMetaObject::invokeMethod(this, [this] { emit saveAsFinished(true, false, QString()); }, Qt::QueuedConnection);
+        return true;
+    }
     if (QFileInfo::exists(target + QLatin1Char('/') + QLatin1String(Session::kFileName))) {
         error = QStringLiteral("%1 already holds a session: choose an empty folder").arg(target);
         return false;
     }
-    // Save here first so the copy is the current state, then copy and continue there,
-    // under the new folder's name.
-    const QString oldName = session().name;
-    recorder_->setSessionName(QFileInfo(target).fileName());
-    if (!recorder_->saveSession(error)) {
-        recorder_->setSessionName(oldName);
+    if (QDir(target).exists() && !QDir(target).isEmpty()) {
+        error = QStringLiteral("%1 is not empty: choose a new or empty folder").arg(target);
         return false;
     }
-    const bool copied = copyFolder(recorder_->folder(), target, error);
+    // Save here first, under the new folder's name, so that the copy is the
+    // current state; the old folder gets its own name back when the copy ends.
+    copyOldName_ = session().name;
+    recorder_->setSessionName(QFileInfo(target).fileName());
+    if (!recorder_->saveSession(error)) {
+        recorder_->setSessionName(copyOldName_);
+        return false;
+    }
+    copyTarget_ = target;
+    copyTargetExisted_ = QDir(target).exists();
+    copyTotal_ = folderBytes(recorder_->folder());
+    copyDone_ = 0;
+    copyCancel_ = false;
+    copyWorker_ = std::thread([this, from = recorder_->folder(), to = target, throttle = copyThrottleMsPerMiB_] {
+        // [Save As worker thread] Only the queued call below reaches the GUI thread.
+        QString copyError;
+        const bool copied = copyFolder(from, to, copyDone_, copyCancel_, throttle, copyError);
+        QMetaObject::invokeMethod(this, [this, copied, copyError] { finishSaveAs(copied, copyError); }, Qt::QueuedConnection);
+    });
+    return true;
+}
+
+double Studio::saveAsProgress() const {
+    if (!isSavingAs() || copyTotal_ <= 0) return isSavingAs() ? 0.0 : 1.0;
+    return std::clamp(static_cast<double>(copyDone_.load(std::memory_order_relaxed)) / static_cast<double>(copyTotal_), 0.0, 1.0);
+}
+
+void Studio::cancelSaveAs() { copyCancel_ = true; }
+
+void Studio::finishSaveAs(bool copied, const QString& copyError) {
+    if (copyWorker_.joinable()) copyWorker_.join();
+    const bool cancelled = !copied && copyCancel_.load();
     // The old folder keeps its own name.
-    recorder_->setSessionName(oldName);
+    recorder_->setSessionName(copyOldName_);
     QString ignored;
     recorder_->saveSession(ignored);
-    if (!copied) return false;
-    QString notice;
+    if (!copied) {
+        // Leave nothing half-copied behind: a folder that looks like a session but misses audio.
+        QDir partial(copyTarget_);
+        partial.removeRecursively();
+        if (copyTargetExisted_) QDir().mkpath(copyTarget_);
+        emit saveAsFinished(false, cancelled, cancelled ? QString() : copyError);
+        return;
+    }
+    QString notice, error;
     auto moved = std::make_unique<Recorder>(engine_);
     engine_.stop();
     playing_ = false;
     recorder_->closeSession();
-    if (!moved->openSession(target, notice, error)) {
-        QString ignored;
+    if (!moved->openSession(copyTarget_, notice, error)) {
         auto back = std::make_unique<Recorder>(engine_);
         back->openSession(recorder_->folder(), ignored, ignored);
         recorder_ = std::move(back);
-        return false;
+        emit saveAsFinished(false, false, error);
+        return;
     }
     recorder_ = std::move(moved);
     untitled_ = false;
     attachRecorder();
     emit saved();
-    return true;
+    emit saveAsFinished(true, false, QString());
 }
 
 void Studio::setModified(bool modified) {
@@ -342,7 +453,7 @@ void Studio::setModified(bool modified) {
 }
 
 void Studio::autosave() {
-    if (!modified_ || recorder_->isRecording()) return;
+    if (!modified_ || recorder_->isRecording() || isSavingAs()) return;
     QString error;
     if (save(error)) return;
     emit message({StudioMessage::Kind::Warning, QStringLiteral("Autosave failed: %1. Your audio is safe; save to another folder.").arg(error),
@@ -394,6 +505,10 @@ void Studio::resetMeters(const QString& trackId) {
 // ---------------------------------------------------------------- transport
 
 bool Studio::record(QString& error) {
+    if (isSavingAs()) {
+        error = QLatin1String(kSavingAsError);
+        return false;
+    }
     if (recorder_->isRecording()) return true;
     if (!deviceOpen()) {
         error = QStringLiteral("no audio device is running: open one in Audio > Settings");
@@ -412,6 +527,10 @@ bool Studio::record(QString& error) {
 }
 
 bool Studio::play(QString& error) {
+    if (isSavingAs()) {
+        error = QLatin1String(kSavingAsError);
+        return false;
+    }
     if (!deviceOpen()) {
         error = QStringLiteral("no audio device is running: open one in Audio > Settings");
         return false;

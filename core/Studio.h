@@ -25,7 +25,9 @@
 #include <QStringList>
 #include <QTimer>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "core/AudioBackend.h"
@@ -81,8 +83,19 @@ public:
     // says what was recovered and which files are missing.
     bool openSession(const QString& folder, QString& notice, QString& error);
     bool save(QString& error);
-    // Copies the session folder (session.json and audio/) to `folder` and continues there.
-    bool saveAs(const QString& folder, QString& error);
+    // Save As: saves here, then copies the session folder (session.json and
+    // audio/) to `folder` on a worker thread, so that the window stays
+    // responsive however much audio there is. saveAsFinished() follows (queued);
+    // on success the studio continues in `folder`, otherwise it stays where it
+    // was and no partial copy is left. False with `error` when it cannot start
+    // (recording, `folder` holds files). While copying, record, play, save and
+    // opening sessions or devices are refused, and autosave waits.
+    bool beginSaveAs(const QString& folder, QString& error);
+    bool isSavingAs() const { return copyWorker_.joinable(); }
+    double saveAsProgress() const; // 0..1 of the bytes to copy
+    void cancelSaveAs();           // saveAsFinished(false, true, {}) follows
+    // TEST HOOK: sleep this long after every MiB copied (a slow disk).
+    void setSaveAsThrottleForTests(int msPerMiB) { copyThrottleMsPerMiB_ = msPerMiB; }
     const QString& folder() const { return recorder_->folder(); }
     bool isUntitled() const { return untitled_; }
     bool isModified() const { return modified_; }
@@ -145,11 +158,14 @@ signals:
     void xrunOccurred(int64_t position);
     void modifiedChanged(bool modified);
     void saved();
+    // The end of beginSaveAs(): `error` is empty when it succeeded or was cancelled.
+    void saveAsFinished(bool ok, bool cancelled, const QString& error);
 
 private:
     void attachRecorder();
     void autosave();
     void finishAfterStop();
+    void finishSaveAs(bool copied, const QString& copyError);
 
     Engine engine_;
     std::unique_ptr<AudioBackend> backend_;
@@ -162,6 +178,17 @@ private:
     std::vector<int64_t> xrunPositions_;
     QTimer pollTimer_;
     QTimer autosaveTimer_;
+
+    // Save As in progress. The worker thread touches only the atomics (and the
+    // files); everything else is [GUI thread].
+    std::thread copyWorker_;
+    std::atomic<bool> copyCancel_{false};
+    std::atomic<qint64> copyDone_{0};
+    qint64 copyTotal_ = 0;
+    QString copyTarget_;
+    QString copyOldName_;
+    bool copyTargetExisted_ = false;
+    int copyThrottleMsPerMiB_ = 0;
 };
 
 } // namespace gainstage

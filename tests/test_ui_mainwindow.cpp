@@ -5,12 +5,16 @@
 #include <QAbstractButton>
 #include <QAction>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLabel>
+#include <QProgressDialog>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
 #include <sndfile.h>
@@ -220,6 +224,102 @@ private slots:
         QVERIFY(live);
         QCOMPARE(live->preamp().settings().gainDb, expected.gainDb);
         QVERIFY(window.windowTitle().contains(QStringLiteral("My Song")));
+    }
+
+    // Save As copies the audio on a worker thread: the window's event loop keeps
+    // running (a 10 ms timer never waits long), recording is refused meanwhile,
+    // the copy is byte-identical, and a cancelled copy leaves nothing behind.
+    void saveAsKeepsTheWindowResponsiveAndCanBeCancelled() {
+        Studio studio;
+        MainWindow window(studio);
+        window.setPromptsEnabled(false);
+        window.show();
+        const AudioDeviceRequest device = virtualDevice();
+        window.startUp(QString(), &device);
+        // 24 MiB of audio beside the session, copied at most 40 MiB/s (a slow disk): about 0.6 s.
+        const QString bigFile = studio.folder() + QStringLiteral("/audio/Imported.wav");
+        QVERIFY(QDir().mkpath(studio.folder() + QStringLiteral("/audio")));
+        {
+            SF_INFO info{};
+            info.samplerate = 48000;
+            info.channels = 2;
+            info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+            SNDFILE* out = sf_open(bigFile.toLocal8Bit().constData(), SFM_WRITE, &info);
+            QVERIFY(out);
+            std::vector<float> block(2 * 4800);
+            for (int b = 0; b < 660; ++b) {
+                for (size_t i = 0; i < block.size(); ++i) block[i] = static_cast<float>(((b * 9600 + static_cast<int>(i)) % 2000) - 1000) / 1000.0f;
+                QCOMPARE(sf_writef_float(out, block.data(), 4800), sf_count_t{4800});
+            }
+            sf_close(out);
+        }
+        const QByteArray original = [&] { QFile f(bigFile); return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray(); }();
+        QVERIFY(original.size() > 24 * 1000 * 1000);
+        studio.setSaveAsThrottleForTests(25);
+
+        QTemporaryDir where;
+        const QString folder = where.path() + QStringLiteral("/Copied Song");
+        QElapsedTimer clock;
+        clock.start();
+        qint64 lastTick = 0, longestGap = 0;
+        int ticksWhileCopying = 0;
+        bool recordRefused = false;
+        double lastProgress = 0.0;
+        bool progressMoved = false;
+        QTimer tick;
+        tick.setInterval(10);
+        connect(&tick, &QTimer::timeout, [&] {
+            const qint64 now = clock.elapsed();
+            if (studio.isSavingAs()) {
+                ++ticksWhileCopying;
+                longestGap = std::max(longestGap, now - lastTick);
+                QString error;
+                recordRefused = recordRefused || (!studio.record(error) && error.contains(QStringLiteral("Save As")));
+                const double progress = studio.saveAsProgress();
+                progressMoved = progressMoved || (progress > lastProgress && progress > 0.0 && progress < 1.0);
+                lastProgress = progress;
+            }
+            lastTick = now;
+        });
+        tick.start();
+        const qint64 began = clock.elapsed();
+        QVERIFY(window.saveSessionAs(folder));
+        const qint64 took = clock.elapsed() - began;
+        tick.stop();
+        qInfo("Save As copied %.1f MiB in %lld ms; the GUI thread ran %d times meanwhile, longest gap %lld ms",
+              original.size() / 1048576.0, static_cast<long long>(took), ticksWhileCopying, static_cast<long long>(longestGap));
+        QVERIFY2(ticksWhileCopying >= 20, qPrintable(QString::number(ticksWhileCopying)));
+        QVERIFY2(longestGap < 250, qPrintable(QString::number(longestGap)));
+        QVERIFY(recordRefused);
+        QVERIFY(progressMoved);
+        QCOMPARE(studio.folder(), QDir(folder).absolutePath());
+        QFile copied(folder + QStringLiteral("/audio/Imported.wav"));
+        QVERIFY(copied.open(QIODevice::ReadOnly));
+        QVERIFY(copied.readAll() == original);
+        QVERIFY(QFileInfo::exists(folder + QStringLiteral("/session.json")));
+
+        // Cancel a second copy through its progress dialog: the studio stays in
+        // the first copy, and the target folder is gone.
+        const QString cancelled = where.path() + QStringLiteral("/Never Finished");
+        studio.setSaveAsThrottleForTests(100); // 2.4 s: the cancel at 0.6 s comes well before the end
+        QTimer::singleShot(600, &window, [&] {
+            auto* dialog = window.findChild<QProgressDialog*>(QStringLiteral("saveAsProgress"));
+            QVERIFY(dialog);
+            QVERIFY(dialog->isVisible());
+            auto* cancelButton = dialog->findChild<QPushButton*>();
+            QVERIFY(cancelButton);
+            cancelButton->click();
+        });
+        QVERIFY(!window.saveSessionAs(cancelled));
+        QVERIFY(!studio.isSavingAs());
+        QCOMPARE(studio.folder(), QDir(folder).absolutePath());
+        QVERIFY(!QFileInfo::exists(cancelled));
+        // The first copy keeps its own name after the second one was cancelled.
+        const SessionLoadResult reloaded = Session::load(folder);
+        QVERIFY(reloaded.ok());
+        QCOMPARE(reloaded.session->name, QStringLiteral("Copied Song"));
+        QString error;
+        QVERIFY2(studio.save(error), qPrintable(error));
     }
 
     void everyShortcutInHelpTriggersItsAction() {

@@ -9,12 +9,14 @@
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
+#include <QProgressDialog>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
@@ -23,6 +25,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -790,8 +793,38 @@ bool MainWindow::saveSession() {
 
 bool MainWindow::saveSessionAs(const QString& folder) {
     QString error;
-    if (!studio_.saveAs(folder, error)) {
+    if (!studio_.beginSaveAs(folder, error)) {
         reportError(tr("Could not save the session there"), error);
+        return false;
+    }
+    // The copy runs on a worker thread; this loop keeps the window painting and
+    // the meters moving, while the window-modal progress keeps edits out of it.
+    QProgressDialog progress(tr("Copying the session and its audio to %1…").arg(QDir(folder).absolutePath()), tr("Cancel"), 0, 1000, this);
+    progress.setObjectName(QStringLiteral("saveAsProgress"));
+    progress.setWindowTitle(tr("Save As"));
+    progress.setWindowModality(Qt::WindowModal);
+    progress.setMinimumDuration(400);
+    progress.setAccessibleName(tr("Save As progress"));
+    connect(&progress, &QProgressDialog::canceled, &studio_, &Studio::cancelSaveAs);
+    connect(&progress, &QDialog::rejected, &studio_, &Studio::cancelSaveAs); // Esc
+    QTimer tick;
+    tick.setInterval(50);
+    connect(&tick, &QTimer::timeout, &progress, [this, &progress] { progress.setValue(static_cast<int>(std::lround(studio_.saveAsProgress() * 1000.0))); });
+    tick.start();
+    QEventLoop waitForCopy;
+    bool ok = false, cancelled = false;
+    connect(&studio_, &Studio::saveAsFinished, &waitForCopy, [&](bool success, bool wasCancelled, const QString& finishError) {
+        ok = success;
+        cancelled = wasCancelled;
+        error = finishError;
+        waitForCopy.quit();
+    });
+    waitForCopy.exec();
+    tick.stop();
+    progress.reset();
+    if (!ok) {
+        if (cancelled) statusBar()->showMessage(tr("Save As cancelled: the session stays in %1").arg(studio_.folder()), 5000);
+        else reportError(tr("Could not save the session there"), error);
         return false;
     }
     undo_.setClean();
