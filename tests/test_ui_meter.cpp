@@ -5,11 +5,13 @@
 // 60 Hz. Saves meter_levels.png (dark palette) and meter_levels_light.png in
 // the working directory.
 
+#include <QAction>
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QGridLayout>
 #include <QLabel>
 #include <QPainter>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStyleFactory>
 #include <QToolTip>
@@ -112,6 +114,7 @@ private slots:
     void zoneColours();
     void clipLightHoldsUntilClicked();
     void clipLightIgnoresStaleMaxima();
+    void clipLightClearsFromTheKeyboard();
     void maxText();
     void maxBoxClickResets();
     void repaintsOnlyOnVisibleChange();
@@ -324,6 +327,50 @@ void TestUiMeter::zoneColours() {
     QVERIFY2(qRed(hot) > 200 && qGreen(hot) > 140 && qBlue(hot) < 90, qPrintable(rgb(hot)));
     const QRgb inNewWindow = img.pixel(s.left() + MeterScale::dbToPixel(-8.0f, s.width()), y);
     QVERIFY2(greenCast(inNewWindow) && qGreen(inNewWindow) > 150, qPrintable(rgb(inNewWindow)));
+}
+
+// Tab to the meter, press Space: the light and the max clear, and the
+// window's own Space shortcut (Play) does not fire while the meter has focus.
+void TestUiMeter::clipLightClearsFromTheKeyboard() {
+    QWidget window;
+    auto* before = new QPushButton(QStringLiteral("before"), &window);
+    auto* meter = new MeterWidget(&window);
+    before->setGeometry(0, 0, 80, 22);
+    meter->setGeometry(0, 30, 260, 22);
+    int playTriggered = 0;
+    auto* play = new QAction(QStringLiteral("Play"), &window);
+    play->setShortcut(QKeySequence(Qt::Key_Space));
+    window.addAction(play);
+    connect(play, &QAction::triggered, [&] { ++playTriggered; });
+    window.resize(300, 60);
+    window.show();
+    QApplication::setActiveWindow(&window);
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QCOMPARE(meter->focusPolicy(), Qt::TabFocus);
+    before->setFocus();
+    QTest::keyClick(before, Qt::Key_Tab);
+    QVERIFY(meter->hasFocus());
+
+    MeterSnapshot clipped = playing(-8.0f);
+    clipped.clipEvents = 1;
+    clipped.clippedSamples = 3;
+    meter->setSnapshot(0, clipped);
+    QVERIFY(meter->clipLit());
+    QSignalSpy clipSpy(meter, &MeterWidget::clipResetRequested);
+    QSignalSpy maxSpy(meter, &MeterWidget::resetMaxRequested);
+    QTest::keyClick(meter, Qt::Key_Space);
+    QVERIFY(!meter->clipLit());
+    QCOMPARE(clipSpy.count(), 1);
+    QCOMPARE(maxSpy.count(), 1);
+    QCOMPARE(playTriggered, 0);
+    // The focus outline is drawn: the top-left pixel is the highlight colour.
+    const QImage focused = render(*meter);
+    QCOMPARE(focused.pixelColor(0, 0), meter->palette().color(QPalette::Highlight));
+
+    // Elsewhere, Space is Play again.
+    before->setFocus();
+    QTest::keyClick(before, Qt::Key_Space);
+    QCOMPARE(playTriggered, 1);
 }
 
 void TestUiMeter::clipLightHoldsUntilClicked() {

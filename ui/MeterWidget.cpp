@@ -44,6 +44,8 @@ MeterWidget::MeterWidget(QWidget* parent) : QWidget(parent) {
     // Every pixel is painted, so Qt need not clear the background first.
     setAttribute(Qt::WA_OpaquePaintEvent);
     setMouseTracking(true);
+    // Reachable with Tab: Space or Enter then clears the clip light and the max.
+    setFocusPolicy(Qt::TabFocus);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     setAccessibleName(tr("Track meter"));
     setToolTip(generalToolTip());
@@ -461,6 +463,12 @@ void MeterWidget::paintEvent(QPaintEvent*) {
         p.fillRect(light, c.clipOffRim);
         p.fillRect(light.adjusted(1, 1, -1, -1), c.clipOff);
     }
+    if (hasFocus()) {
+        // Keyboard focus: a thin outline, so Tab users see where Space goes.
+        p.setPen(palette().color(QPalette::Highlight));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(rect().adjusted(0, 0, -1, -1));
+    }
 }
 
 void MeterWidget::resizeEvent(QResizeEvent* event) {
@@ -490,13 +498,14 @@ QString MeterWidget::generalToolTip() const {
         return tr("Interface: the level arriving from your audio interface, before the preamp. "
                   "The green band is %1 to %2 dBFS. If its clip light turns red, the interface itself "
                   "clipped: turn down the gain knob on the interface, not the preamp's Gain. "
-                  "Click the light to clear it.")
+                  "Click the light (or Tab to the meter and press Space) to clear it.")
             .arg(lo, hi);
     return tr("Aim for peaks between %1 and %2 dBFS (green band). "
               "The bar shows the peak level and the bright inner bar the average (RMS); the line holds the "
               "recent peak and the small triangle the true peak. Peaks left of the band: raise Gain. "
               "Past 0 dBFS the bar turns red and the clip light stays on until you click it: lower Gain. "
-              "The number is the loudest true peak since you last clicked it.")
+              "The number is the loudest true peak since you last clicked it. "
+              "With the keyboard, Tab to the meter and press Space to clear the light and the number.")
         .arg(lo, hi);
 }
 
@@ -513,6 +522,11 @@ QString MeterWidget::toolTipAt(const QPoint& pos) const {
 }
 
 bool MeterWidget::event(QEvent* event) {
+    // Space and Enter belong to the focused meter, not to the window's Play shortcut.
+    if (event->type() == QEvent::ShortcutOverride && isResetKey(static_cast<QKeyEvent*>(event))) {
+        event->accept();
+        return true;
+    }
     if (event->type() == QEvent::ToolTip) {
         const auto* help = static_cast<QHelpEvent*>(event);
         const QPoint pos = help->pos();
@@ -523,6 +537,37 @@ bool MeterWidget::event(QEvent* event) {
         return true;
     }
     return QWidget::event(event);
+}
+
+bool MeterWidget::isResetKey(const QKeyEvent* event) {
+    const int key = event->key();
+    const bool plain = event->modifiers() == Qt::NoModifier || event->modifiers() == Qt::KeypadModifier;
+    return plain && (key == Qt::Key_Space || key == Qt::Key_Return || key == Qt::Key_Enter);
+}
+
+void MeterWidget::keyPressEvent(QKeyEvent* event) {
+    if (!isResetKey(event)) {
+        QWidget::keyPressEvent(event);
+        return;
+    }
+    // The keyboard's way to click both: the clip light and the max.
+    if (clipLit_) {
+        clearClip();
+        emit clipResetRequested();
+    }
+    resetMax();
+    emit resetMaxRequested();
+    event->accept();
+}
+
+void MeterWidget::focusInEvent(QFocusEvent* event) {
+    QWidget::focusInEvent(event);
+    update();
+}
+
+void MeterWidget::focusOutEvent(QFocusEvent* event) {
+    QWidget::focusOutEvent(event);
+    update();
 }
 
 void MeterWidget::mousePressEvent(QMouseEvent* event) {

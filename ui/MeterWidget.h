@@ -97,8 +97,12 @@ protected:
     void mousePressEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
+    void focusInEvent(QFocusEvent* event) override;
+    void focusOutEvent(QFocusEvent* event) override;
 
 private:
+    static bool isResetKey(const QKeyEvent* event);
     enum class Zone : uint8_t { Below, InWindow, Hot, Over };
     static constexpr int kZones = 4;
 
