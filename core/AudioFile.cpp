@@ -242,6 +242,14 @@ bool writeAudioFileAtomically(const QString& path, const AudioData& audio, Sampl
     return true;
 }
 
+std::optional<int> audioFileSampleRate(const QString& path) {
+    SF_INFO info{};
+    SNDFILE* file = sf_open(QFile::encodeName(path).constData(), SFM_READ, &info);
+    if (!file) return std::nullopt;
+    sf_close(file);
+    return info.samplerate;
+}
+
 bool checkOutputWritable(const QString& path, AudioFileError& error) {
     const QFileInfo target(path);
     const QDir directory = target.absoluteDir();

@@ -52,6 +52,10 @@ std::optional<AudioData> readAudioFile(const QString& path, AudioFileError& erro
 // replaced one keeps its own.
 bool writeAudioFileAtomically(const QString& path, const AudioData& audio, SampleFormat format, AudioFileError& error);
 
+// The sample rate in `path`'s header (a cheap look, nothing decoded), or
+// nullopt when libsndfile cannot open it.
+std::optional<int> audioFileSampleRate(const QString& path);
+
 // Checks, before any long work, that a file could be created at `path`: the
 // folder exists and accepts a new file (tried for real, which is the only
 // check that is right for root, ACLs and read-only mounts).

@@ -11,6 +11,7 @@
 #include <limits>
 #include <thread>
 
+#include "core/AudioFile.h"
 #include "core/DiskReader.h"
 #include "core/DiskWriter.h"
 #include "core/RecordingJournal.h"
@@ -224,17 +225,19 @@ bool Recorder::preparePlayback(QString& error, std::chrono::milliseconds timeout
         std::vector<DiskReader::ClipSpec> clips;
         for (const Clip& clip : track.clips) {
             if (clip.missing) continue;
-            const auto take = std::find_if(session_->takes.begin(), session_->takes.end(), [&](const TakeRecord& t) { return t.file == clip.file; });
-            if (take != session_->takes.end() && take->sampleRate != rate) {
-                messages_ << QStringLiteral("%1 does not play %2: it was recorded at %3 Hz and the device runs at %4 Hz")
-                                 .arg(track.name, clip.file).arg(take->sampleRate).arg(rate);
-                continue;
-            }
             QString why;
             const std::optional<QString> path = Session::resolveInside(folder_, clip.file, why);
             if (!path) {
                 error = why;
                 return false;
+            }
+            // A take knows its rate; a file put there by hand is asked.
+            const auto take = std::find_if(session_->takes.begin(), session_->takes.end(), [&](const TakeRecord& t) { return t.file == clip.file; });
+            const std::optional<int> clipRate = take != session_->takes.end() ? std::optional<int>(take->sampleRate) : audioFileSampleRate(*path);
+            if (clipRate && *clipRate != rate) {
+                messages_ << QStringLiteral("%1 does not play %2: it was recorded at %3 Hz and the device runs at %4 Hz")
+                                 .arg(track.name, clip.file).arg(*clipRate).arg(rate);
+                continue;
             }
             clips.push_back({path->toStdString(), clip.timelineOffset, clip.length, clip.sourceOffset});
         }
