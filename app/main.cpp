@@ -48,7 +48,10 @@ int runStudioWindow(int argc, char** argv) {
 
     gainstage::AudioDeviceRequest request;
     bool overrideDevice = false;
-    if (parser.isSet(device)) request.setDevice(parser.value(device)), overrideDevice = true;
+    if (parser.isSet(device)) {
+        request.setDevice(parser.value(device));
+        overrideDevice = true;
+    }
     if (parser.isSet(rate) || parser.isSet(buffer)) {
         bool okRate = true, okBuffer = true;
         if (parser.isSet(rate)) request.sampleRate = parser.value(rate).toInt(&okRate);
