@@ -47,6 +47,19 @@ int64_t fileFrames(const QString& path, int* rate = nullptr) {
     return info.frames;
 }
 
+// The studio window as a user first sees it, on the Virtual device with the
+// prompts off; an empty `folder` starts a new untitled session.
+struct StudioWindow {
+    Studio studio;
+    MainWindow window{studio};
+    explicit StudioWindow(const QString& folder = QString()) {
+        window.setPromptsEnabled(false);
+        window.show();
+        const AudioDeviceRequest device = virtualDevice();
+        window.startUp(folder, &device);
+    }
+};
+
 } // namespace
 
 class TestUiMainWindow : public QObject {
@@ -64,12 +77,9 @@ private slots:
     }
 
     void startsWithATrackPerInputAndMovingMeters() {
-        Studio studio;
-        MainWindow window(studio);
-        window.setPromptsEnabled(false);
-        window.show();
-        const AudioDeviceRequest device = virtualDevice();
-        window.startUp(QString(), &device);
+        StudioWindow open;
+        Studio& studio = open.studio;
+        MainWindow& window = open.window;
         QVERIFY(studio.deviceOpen());
         QVERIFY(studio.isUntitled());
         QVERIFY(studio.folder().startsWith(home_.path()));
@@ -86,12 +96,9 @@ private slots:
     }
 
     void recordsTwoSecondsThroughTheUiActions() {
-        Studio studio;
-        MainWindow window(studio);
-        window.setPromptsEnabled(false);
-        window.show();
-        const AudioDeviceRequest device = virtualDevice();
-        window.startUp(QString(), &device);
+        StudioWindow open;
+        Studio& studio = open.studio;
+        MainWindow& window = open.window;
         QVERIFY(studio.deviceOpen());
         TrackStrip* vocal = window.strips()[0];
 
@@ -133,12 +140,9 @@ private slots:
     }
 
     void undoAndRedoThePreamp() {
-        Studio studio;
-        MainWindow window(studio);
-        window.setPromptsEnabled(false);
-        window.show();
-        const AudioDeviceRequest device = virtualDevice();
-        window.startUp(QString(), &device);
+        StudioWindow open;
+        Studio& studio = open.studio;
+        MainWindow& window = open.window;
         TrackStrip* strip = window.strips()[1];
         const QString id = strip->track().id;
         const float startGain = studio.findTrack(id)->preamp.gainDb;
@@ -181,12 +185,9 @@ private slots:
         PreampSettings expected;
         QString vocalName;
         {
-            Studio studio;
-            MainWindow window(studio);
-            window.setPromptsEnabled(false);
-            window.show();
-            const AudioDeviceRequest device = virtualDevice();
-            window.startUp(QString(), &device);
+            StudioWindow open;
+            Studio& studio = open.studio;
+            MainWindow& window = open.window;
             window.findAction(QStringLiteral("actionAddTrack"))->trigger();
             QCOMPARE(window.strips().size(), size_t(3));
             TrackStrip* vocal = window.strips()[0];
@@ -205,12 +206,9 @@ private slots:
             QCOMPARE(studio.folder(), QDir(folder).absolutePath());
             QVERIFY(!studio.isUntitled());
         }
-        Studio studio;
-        MainWindow window(studio);
-        window.setPromptsEnabled(false);
-        window.show();
-        const AudioDeviceRequest device = virtualDevice();
-        window.startUp(folder, &device);
+        StudioWindow open(folder);
+        Studio& studio = open.studio;
+        MainWindow& window = open.window;
         QCOMPARE(studio.folder(), QDir(folder).absolutePath());
         QCOMPARE(window.strips().size(), size_t(3));
         const SessionTrack& vocal = window.strips()[0]->track();
@@ -230,12 +228,9 @@ private slots:
     // running (a 10 ms timer never waits long), recording is refused meanwhile,
     // the copy is byte-identical, and a cancelled copy leaves nothing behind.
     void saveAsKeepsTheWindowResponsiveAndCanBeCancelled() {
-        Studio studio;
-        MainWindow window(studio);
-        window.setPromptsEnabled(false);
-        window.show();
-        const AudioDeviceRequest device = virtualDevice();
-        window.startUp(QString(), &device);
+        StudioWindow open;
+        Studio& studio = open.studio;
+        MainWindow& window = open.window;
         // 24 MiB of audio beside the session, copied at most 40 MiB/s (a slow disk): about 0.6 s.
         const QString bigFile = studio.folder() + QStringLiteral("/audio/Imported.wav");
         QVERIFY(QDir().mkpath(studio.folder() + QStringLiteral("/audio")));
@@ -376,12 +371,9 @@ private slots:
     }
 
     void keyboardArmMuteSoloActOnTheSelectedTrack() {
-        Studio studio;
-        MainWindow window(studio);
-        window.setPromptsEnabled(false);
-        window.show();
-        const AudioDeviceRequest device = virtualDevice();
-        window.startUp(QString(), &device);
+        StudioWindow open;
+        Studio& studio = open.studio;
+        MainWindow& window = open.window;
         window.selectTrack(1);
         window.findAction(QStringLiteral("actionArm"))->trigger();
         window.findAction(QStringLiteral("actionMute"))->trigger();
@@ -440,12 +432,9 @@ private slots:
             QVERIFY(QDir().rename(copy, folder));
         }
         QVERIFY(QFileInfo::exists(folder + QStringLiteral("/.recording")));
-        Studio studio;
-        MainWindow window(studio);
-        window.setPromptsEnabled(false);
-        window.show();
-        const AudioDeviceRequest device = virtualDevice();
-        window.startUp(folder, &device);
+        StudioWindow open(folder);
+        Studio& studio = open.studio;
+        MainWindow& window = open.window;
         QCOMPARE(studio.folder(), QDir(folder).absolutePath());
         const QStringList texts = window.banners()->texts();
         QVERIFY2(texts.join('\n').contains(QStringLiteral("Recovered")), qPrintable(texts.join('\n')));
