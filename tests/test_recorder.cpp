@@ -296,8 +296,8 @@ private slots:
         QVERIFY2(stopOffline(backend, engine, recorder, error), qPrintable(error));
         const RecordedTake& take = recorder.lastTakes()[0];
         const std::vector<int64_t>& reported = backend.reportedOverrunFrames();
-        qInfo("forced %d overruns; the device reported %zu; engine counted %llu, take stores %zu at %s", kForced,
-              reported.size() - reportedBefore, static_cast<unsigned long long>(engine.xrunCount() - before), take.xruns.size(),
+        qInfo("forced %d overruns; the device reported %zu in the take (%zu before the first was forced); engine counted %llu from there, "
+              "take stores %zu at %s", kForced, reported.size(), reportedBefore, static_cast<unsigned long long>(engine.xrunCount() - before), take.xruns.size(),
               qPrintable([&] { QStringList p; for (auto x : take.xruns) p << QString::number(x); return p.join(QLatin1Char(',')); }()));
         // Every forced late call is reported on the call after it. A slow machine
         // (a sanitizer build) may add real late calls of its own: those are
