@@ -1,8 +1,9 @@
 // Tests of the track meter: the dB <-> pixel mapping of MeterScale, where the
 // MeterWidget actually paints the bar and the target window (read back from
 // rendered pixels), the clip light's latch and click, the max number, that an
-// unchanged snapshot does not repaint, and what 16 tracks of meters cost at
-// 60 Hz. Saves meter_levels.png (dark palette) and meter_levels_light.png in
+// unchanged snapshot does not repaint, and the keyboard's way to clear them.
+// (What 16 tracks of meters cost at 60 Hz is tests/bench/bench_meter_paint.)
+// Saves meter_levels.png (dark palette) and meter_levels_light.png in
 // the working directory.
 
 #include <QAction>
@@ -18,7 +19,6 @@
 #include <QtTest>
 
 #include <cmath>
-#include <ctime>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -120,7 +120,6 @@ private slots:
     void repaintsOnlyOnVisibleChange();
     void accessibleTexts();
     void compactVariant();
-    void paintCost();
     void screenshots();
 };
 
@@ -632,53 +631,6 @@ void TestUiMeter::compactVariant() {
     named.setCompact(true);
     QCOMPARE(named.accessibleName(), QStringLiteral("Vocal interface level"));
     QCOMPARE(MeterWidget().sizeHint(), QSize(260, 22));
-}
-
-void TestUiMeter::paintCost() {
-    // 16 tracks, each a stereo meter and its Interface meter, at 60 Hz with
-    // levels that move every frame (the worst case: every meter repaints).
-    std::vector<std::unique_ptr<MeterWidget>> meters;
-    std::vector<QImage> targets;
-    for (int t = 0; t < 16; ++t) {
-        auto main = std::make_unique<MeterWidget>();
-        main->setChannelCount(2);
-        main->resize(260, 26);
-        auto raw = std::make_unique<MeterWidget>();
-        raw->setCompact(true);
-        raw->resize(90, 10);
-        for (auto* m : {main.get(), raw.get()}) {
-            m->setAttribute(Qt::WA_DontShowOnScreen);
-            m->show();
-            targets.emplace_back(m->size(), QImage::Format_ARGB32_Premultiplied);
-        }
-        meters.push_back(std::move(main));
-        meters.push_back(std::move(raw));
-    }
-    constexpr int kFrames = 180; // 3 s of meter time
-    // This thread's CPU time, so other work on a shared machine does not count.
-    const auto cpuNs = [] {
-        timespec ts{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-        return double(ts.tv_sec) * 1e9 + double(ts.tv_nsec);
-    };
-    const double start = cpuNs();
-    for (int frame = 0; frame < kFrames; ++frame) {
-        for (std::size_t i = 0; i < meters.size(); ++i) {
-            const float level = -30.0f + 30.5f * float((frame * 7 + int(i) * 13) % 60) / 60.0f;
-            for (int ch = 0; ch < meters[i]->channelCount(); ++ch) {
-                MeterSnapshot s = playing(level - float(ch));
-                s.framesMeasured = 48000u + uint64_t(frame) * 800u;
-                meters[i]->setSnapshot(ch, s);
-            }
-            meters[i]->render(&targets[i]);
-        }
-    }
-    const double msPerSecond = (cpuNs() - start) / 1e6 / (kFrames / 60.0);
-    qInfo("32 meters (16 stereo + 16 Interface) repainted at 60 Hz: %.1f ms per second = %.1f%% of a core",
-          msPerSecond, msPerSecond / 10.0);
-    // The budget is 10% of a core (a Release build measures about 3%; the
-    // limit leaves room for sanitizer and debug builds).
-    QVERIFY2(msPerSecond < 100.0, qPrintable(QString::number(msPerSecond)));
 }
 
 void TestUiMeter::screenshots() {
