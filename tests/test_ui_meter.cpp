@@ -23,47 +23,19 @@
 #include <memory>
 #include <vector>
 
+#include "tests/MeterSnapshots.h"
 #include "ui/MeterScale.h"
 #include "ui/MeterWidget.h"
 
 using namespace gainstage;
+using namespace gainstage::test;
 
 namespace {
-
-constexpr float kSilence = -std::numeric_limits<float>::infinity();
-
-MeterSnapshot silence() {
-    MeterSnapshot s{};
-    s.samplePeakDb = s.truePeakDb = s.peakBarDb = s.peakHoldDb = s.truePeakHoldDb = s.rmsDb = kSilence;
-    s.momentaryLufs = s.shortTermLufs = s.integratedLufs = kSilence;
-    s.maxSamplePeakDb = s.maxTruePeakDb = s.maxMomentaryLufs = s.maxShortTermLufs = kSilence;
-    s.clipEvents = s.clippedSamples = 0;
-    s.framesMeasured = 48000;
-    s.status = WindowStatus::Low;
-    return s;
-}
 
 // Only the peak bar, so nothing else lands near its end.
 MeterSnapshot barOnly(float db) {
     MeterSnapshot s = silence();
     s.samplePeakDb = s.peakBarDb = db;
-    return s;
-}
-
-// A plausible moment of a performance peaking at `peakDb`.
-MeterSnapshot playing(float peakDb, float rmsBelow = 12.0f) {
-    MeterSnapshot s = silence();
-    s.samplePeakDb = peakDb - 0.8f;
-    s.truePeakDb = peakDb - 0.5f;
-    s.peakBarDb = peakDb - 0.6f;
-    s.peakHoldDb = peakDb;
-    s.truePeakHoldDb = peakDb + 0.4f;
-    s.rmsDb = peakDb - rmsBelow;
-    s.maxSamplePeakDb = peakDb;
-    s.maxTruePeakDb = peakDb + 0.4f;
-    s.status = peakDb + 0.4f > 0.0f ? WindowStatus::Clipped
-               : peakDb >= -6.0f    ? WindowStatus::InWindow
-                                    : WindowStatus::Low;
     return s;
 }
 

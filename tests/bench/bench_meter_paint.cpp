@@ -3,7 +3,7 @@
 // levels that move every frame (the worst case: every meter repaints every
 // frame). One iteration is one 60 Hz frame of all 32 meters, painted into
 // images offscreen: its CPU time x 60 is the share of one core they take
-// (0.75 ms a frame is 4.5 %). The whole window under load is tests/bench/gui_load.sh.
+// (0.65 ms a frame is 3.9 %). The whole window under load is tests/bench/gui_load.sh.
 //
 //   build/bin/bench_meter_paint --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -14,29 +14,12 @@
 #include <memory>
 #include <vector>
 
+#include "tests/MeterSnapshots.h"
 #include "ui/MeterWidget.h"
 
 using namespace gainstage;
 
 namespace {
-
-// A moment of a performance peaking at `peakDb`.
-MeterSnapshot playing(float peakDb, uint64_t frames) {
-    MeterSnapshot s{};
-    s.samplePeakDb = peakDb - 0.8f;
-    s.truePeakDb = peakDb - 0.5f;
-    s.peakBarDb = peakDb - 0.6f;
-    s.peakHoldDb = peakDb;
-    s.truePeakHoldDb = peakDb + 0.4f;
-    s.rmsDb = peakDb - 12.0f;
-    s.momentaryLufs = s.shortTermLufs = s.integratedLufs = -120.0f;
-    s.maxSamplePeakDb = peakDb;
-    s.maxTruePeakDb = peakDb + 0.4f;
-    s.maxMomentaryLufs = s.maxShortTermLufs = -120.0f;
-    s.framesMeasured = frames;
-    s.status = peakDb + 0.4f > 0.0f ? WindowStatus::Clipped : peakDb >= -6.0f ? WindowStatus::InWindow : WindowStatus::Low;
-    return s;
-}
 
 void sixteenTracksOfMetersAt60Hz(benchmark::State& state) {
     std::vector<std::unique_ptr<MeterWidget>> meters;
@@ -60,8 +43,11 @@ void sixteenTracksOfMetersAt60Hz(benchmark::State& state) {
     for (auto _ : state) {
         for (size_t i = 0; i < meters.size(); ++i) {
             const float level = -30.0f + 30.5f * float((frame * 7 + int(i) * 13) % 60) / 60.0f;
-            for (int ch = 0; ch < meters[i]->channelCount(); ++ch)
-                meters[i]->setSnapshot(ch, playing(level - float(ch), 48000u + uint64_t(frame) * 800u));
+            for (int ch = 0; ch < meters[i]->channelCount(); ++ch) {
+                MeterSnapshot s = test::playing(level - float(ch));
+                s.framesMeasured = 48000u + uint64_t(frame) * 800u;
+                meters[i]->setSnapshot(ch, s);
+            }
             meters[i]->render(&targets[i]);
         }
         ++frame;
