@@ -26,8 +26,6 @@ constexpr const char* kDeviceKey = "audio/device";
 constexpr const char* kRateKey = "audio/sampleRate";
 constexpr const char* kBufferKey = "audio/bufferFrames";
 
-constexpr const char* kSavingAsError = "wait until Save As has finished copying the session (or cancel it)";
-
 // The bytes of every file under `folder`. [GUI thread]: a directory listing.
 qint64 folderBytes(const QString& folder) {
     qint64 total = 0;
@@ -113,10 +111,8 @@ Studio::~Studio() {
         // Quitting mid-copy: stop it and leave no half-copied folder behind.
         copyCancel_ = true;
         copyWorker_.join();
-        QDir(copyTarget_).removeRecursively();
-        recorder_->setSessionName(copyOldName_);
-        QString ignored;
-        recorder_->saveSession(ignored);
+        restoreOldFolderName();
+        removePartialCopy();
     }
     if (recorder_->isRecording()) {
         QString ignored;
@@ -140,10 +136,7 @@ AudioDeviceRequest Studio::savedDeviceRequest() {
 }
 
 bool Studio::openDevice(const AudioDeviceRequest& request, QString& notice, QString& error) {
-    if (isSavingAs()) {
-        error = QLatin1String(kSavingAsError);
-        return false;
-    }
+    if (refusedWhileSavingAs(error)) return false;
     if (recorder_->isRecording()) {
         error = QStringLiteral("the audio device cannot change while recording: stop first");
         return false;
@@ -285,10 +278,7 @@ void Studio::attachRecorder() {
 }
 
 bool Studio::newSession(const QString& folder, QString& error) {
-    if (isSavingAs()) {
-        error = QLatin1String(kSavingAsError);
-        return false;
-    }
+    if (refusedWhileSavingAs(error)) return false;
     if (recorder_->isRecording()) {
         error = QStringLiteral("stop recording before starting a new session");
         return false;
@@ -316,10 +306,7 @@ bool Studio::newSession(const QString& folder, QString& error) {
 }
 
 bool Studio::openSession(const QString& folder, QString& notice, QString& error) {
-    if (isSavingAs()) {
-        error = QLatin1String(kSavingAsError);
-        return false;
-    }
+    if (refusedWhileSavingAs(error)) return false;
     if (recorder_->isRecording()) {
         error = QStringLiteral("stop recording before opening another session");
         return false;
@@ -350,10 +337,7 @@ bool Studio::openSession(const QString& folder, QString& notice, QString& error)
 }
 
 bool Studio::save(QString& error) {
-    if (isSavingAs()) {
-        error = QLatin1String(kSavingAsError);
-        return false;
-    }
+    if (refusedWhileSavingAs(error)) return false;
     if (!recorder_->saveSession(error)) return false;
     setModified(false);
     emit saved();
@@ -361,10 +345,7 @@ bool Studio::save(QString& error) {
 }
 
 bool Studio::beginSaveAs(const QString& folder, QString& error) {
-    if (isSavingAs()) {
-        error = QLatin1String(kSavingAsError);
-        return false;
-    }
+    if (refusedWhileSavingAs(error)) return false;
     if (recorder_->isRecording()) {
         error = QStringLiteral("stop recording before saving the session elsewhere");
         return false;
@@ -415,19 +396,13 @@ void Studio::cancelSaveAs() { copyCancel_ = true; }
 void Studio::finishSaveAs(bool copied, const QString& copyError) {
     if (copyWorker_.joinable()) copyWorker_.join();
     const bool cancelled = !copied && copyCancel_.load();
-    // The old folder keeps its own name.
-    recorder_->setSessionName(copyOldName_);
-    QString ignored;
-    recorder_->saveSession(ignored);
+    restoreOldFolderName();
     if (!copied) {
-        // Leave nothing half-copied behind: a folder that looks like a session but misses audio.
-        QDir partial(copyTarget_);
-        partial.removeRecursively();
-        if (copyTargetExisted_) QDir().mkpath(copyTarget_);
+        removePartialCopy();
         emit saveAsFinished(false, cancelled, cancelled ? QString() : copyError);
         return;
     }
-    QString notice, error;
+    QString notice, error, ignored;
     auto moved = std::make_unique<Recorder>(engine_);
     engine_.stop();
     playing_ = false;
@@ -444,6 +419,25 @@ void Studio::finishSaveAs(bool copied, const QString& copyError) {
     attachRecorder();
     emit saved();
     emit saveAsFinished(true, false, QString());
+}
+
+bool Studio::refusedWhileSavingAs(QString& error) const {
+    if (!isSavingAs()) return false;
+    error = QStringLiteral("wait until Save As has finished copying the session (or cancel it)");
+    return true;
+}
+
+void Studio::restoreOldFolderName() {
+    recorder_->setSessionName(copyOldName_);
+    QString ignored;
+    recorder_->saveSession(ignored);
+}
+
+void Studio::removePartialCopy() {
+    // A folder that looks like a session but misses audio would mislead later;
+    // an empty folder the user had chosen is left as it was.
+    QDir(copyTarget_).removeRecursively();
+    if (copyTargetExisted_) QDir().mkpath(copyTarget_);
 }
 
 void Studio::setModified(bool modified) {
@@ -505,10 +499,7 @@ void Studio::resetMeters(const QString& trackId) {
 // ---------------------------------------------------------------- transport
 
 bool Studio::record(QString& error) {
-    if (isSavingAs()) {
-        error = QLatin1String(kSavingAsError);
-        return false;
-    }
+    if (refusedWhileSavingAs(error)) return false;
     if (recorder_->isRecording()) return true;
     if (!deviceOpen()) {
         error = QStringLiteral("no audio device is running: open one in Audio > Settings");
@@ -527,10 +518,7 @@ bool Studio::record(QString& error) {
 }
 
 bool Studio::play(QString& error) {
-    if (isSavingAs()) {
-        error = QLatin1String(kSavingAsError);
-        return false;
-    }
+    if (refusedWhileSavingAs(error)) return false;
     if (!deviceOpen()) {
         error = QStringLiteral("no audio device is running: open one in Audio > Settings");
         return false;

@@ -166,6 +166,13 @@ private:
     void autosave();
     void finishAfterStop();
     void finishSaveAs(bool copied, const QString& copyError);
+    // True, with the words in `error`, while Save As is copying: the guard of
+    // every action that would change the session or the device under the copy.
+    bool refusedWhileSavingAs(QString& error) const;
+    // The folder Save As copied from gets its own session name back (saved).
+    void restoreOldFolderName();
+    // Removes a cancelled or failed copy (an empty folder chosen by the user stays).
+    void removePartialCopy();
 
     Engine engine_;
     std::unique_ptr<AudioBackend> backend_;
