@@ -8,6 +8,7 @@
 // Timing is not asserted (that belongs in benchmarks); the render real-time
 // factor is printed with qInfo().
 #include <QDir>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -712,9 +713,16 @@ private slots:
     // ---- the GUI ----
 
     void noArgumentsOpensTheStudioWindow() {
+        // A private HOME: the window starts an untitled session in the user's
+        // data folder, and a test must not leave one in the real user's.
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
         QProcess process;
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         environment.insert("QT_QPA_PLATFORM", "offscreen");
+        environment.insert("HOME", home.path());
+        environment.insert("XDG_CONFIG_HOME", home.path() + QStringLiteral("/config"));
+        environment.insert("XDG_DATA_HOME", home.path() + QStringLiteral("/data"));
         process.setProcessEnvironment(environment);
         process.start(QStringLiteral(GAINSTAGE_BINARY), {});
         QVERIFY(process.waitForStarted());
@@ -722,6 +730,14 @@ private slots:
         QVERIFY2(!process.waitForFinished(1500), qPrintable(QString::fromUtf8(process.readAllStandardError())));
         process.kill();
         process.waitForFinished();
+        // It opened an untitled session, and it did so under that HOME.
+        QDirIterator sessions(home.path() + QStringLiteral("/data"), QDir::Dirs | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+        bool untitled = false;
+        while (sessions.hasNext()) {
+            const QString folder = sessions.next();
+            untitled = untitled || folder.contains(QStringLiteral("/Untitled/Session "));
+        }
+        QVERIFY2(untitled, "no untitled session folder under the test's HOME");
     }
 };
 
