@@ -122,6 +122,12 @@ void JackServer::reclaimStaleTestServers() {
     for (const QString& name : stale) reclaimName(name);
 }
 
+int JackServer::sampleExactPeriod() {
+    bool ok = false;
+    const int period = qEnvironmentVariableIntValue("GAINSTAGE_JACK_PERIOD", &ok);
+    return ok && period >= 16 && period <= 8192 ? period : 1024;
+}
+
 QString JackServer::jackdPath() {
     return QStandardPaths::findExecutable(QStringLiteral("jackd"));
 }

@@ -42,6 +42,15 @@ public:
     // Where jackd is, or empty: a test QSKIPs with a message when it is missing.
     static QString jackdPath();
 
+    // The period for the suites that demand every sample through JACK (the
+    // loopback and the recording suite): GAINSTAGE_JACK_PERIOD, default 1024.
+    // The dummy server has no real-time priority, so a busy 2-core machine
+    // wakes it late now and then and it misses a cycle, dropping or repeating a
+    // period for every client. At 256 frames (5.3 ms) CI saw that in three
+    // 60 s loopback runs in a row; at 1024 (21.3 ms) an idle machine ran ten
+    // minutes without one. The period does not change what is verified.
+    static int sampleExactPeriod();
+
     // Starts the server and waits up to `timeoutMs` for it to accept clients.
     // On failure `error` says why (with the end of jackd's own output).
     bool start(QString* error = nullptr, int timeoutMs = 10000);

@@ -12,7 +12,8 @@
 // gives the 600 s figure). The counting signal wraps every 2^23 samples
 // (175 s), which the check follows, so any length works. Past 240 s raise
 // QtTest's 300 s limit per test function: QTEST_FUNCTION_TIMEOUT=1500000
-// GAINSTAGE_LOOPBACK_SECONDS=600 ./bin/test_e2e_loopback_jack.
+// GAINSTAGE_LOOPBACK_SECONDS=600 ./bin/test_e2e_loopback_jack. The JACK
+// period is JackServer::sampleExactPeriod() (GAINSTAGE_JACK_PERIOD, default 1024).
 //
 // A busy 2-core machine can make the non-realtime dummy server miss a cycle;
 // JACK then drops or repeats a period for every client, Gainstage included.
@@ -45,15 +46,6 @@ double loopbackSeconds() {
     return ok && seconds > 0.0 ? seconds : 60.0;
 }
 
-// The JACK period in frames (GAINSTAGE_LOOPBACK_PERIOD, default 256). The
-// dummy server without real-time priority misses cycles when the scheduler
-// wakes it late; a longer period makes that rarer on a busy machine.
-int loopbackPeriod() {
-    bool ok = false;
-    const int period = qEnvironmentVariableIntValue("GAINSTAGE_LOOPBACK_PERIOD", &ok);
-    return ok && period >= 16 && period <= 8192 ? period : 256;
-}
-
 } // namespace
 
 class TestE2eLoopbackJack : public QObject {
@@ -67,8 +59,8 @@ private slots:
     void countingSignalThroughEightChannelsIsBitExact() {
         constexpr int kAttempts = 3;
         const double seconds = loopbackSeconds();
-        qInfo("%d channels for %.0f s (GAINSTAGE_LOOPBACK_SECONDS), JACK period %d frames (GAINSTAGE_LOOPBACK_PERIOD)", kChannels, seconds,
-              loopbackPeriod());
+        qInfo("%d channels for %.0f s (GAINSTAGE_LOOPBACK_SECONDS), JACK period %d frames (GAINSTAGE_JACK_PERIOD)", kChannels, seconds,
+              JackServer::sampleExactPeriod());
         for (int attempt = 1; attempt <= kAttempts; ++attempt) {
             bool environmentXrun = false;
             run(seconds, attempt == kAttempts, environmentXrun);
@@ -82,7 +74,7 @@ private:
         JackServer::Options options;
         options.captureChannels = kChannels;
         options.playbackChannels = kChannels;
-        options.period = loopbackPeriod();
+        options.period = JackServer::sampleExactPeriod();
         JackServer server(options);
         QString error;
         QVERIFY2(server.start(&error), qPrintable(error));

@@ -4,7 +4,8 @@
 // changed, on 2, 8 and 32 channels, through Clean at 0 dB.
 //
 // Duration: GAINSTAGE_E2E_RECORD_SECONDS (default 30, as the engine issue asks)
-// for every channel count. Figures are printed with qInfo().
+// for every channel count; the JACK period is JackServer::sampleExactPeriod()
+// (GAINSTAGE_JACK_PERIOD, default 1024). Figures are printed with qInfo().
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -65,6 +66,7 @@ private:
         JackServer::Options options;
         options.captureChannels = channels;
         options.playbackChannels = channels; // the test client pairs every input with an output
+        options.period = JackServer::sampleExactPeriod();
         JackServer server(options);
         QString error;
         QVERIFY2(server.start(&error), qPrintable(error));
@@ -111,8 +113,8 @@ private:
             QVERIFY2(check.verified >= static_cast<int64_t>(seconds * 48000),
                      qPrintable(QStringLiteral("input %1: only %2 samples of the signal").arg(c + 1).arg(check.verified)));
         }
-        qInfo("%d channels, %.0f s each: %lld samples verified, %lld bad (JACK xruns %d)", channels, seconds,
-              static_cast<long long>(totalVerified), static_cast<long long>(totalBad), jackXruns);
+        qInfo("%d channels, %.0f s each, JACK period %d frames: %lld samples verified, %lld bad (JACK xruns %d)", channels, seconds,
+              options.period, static_cast<long long>(totalVerified), static_cast<long long>(totalBad), jackXruns);
         if (totalBad > 0 && jackXruns > 0 && !lastAttempt) {
             environmentXrun = true;
             return;
