@@ -15,6 +15,9 @@
 #include <cmath>
 #include <thread>
 
+#include <unistd.h>
+
+#include "core/AtomicFile.h"
 #include "core/Calibration.h"
 #include "core/DiskWriter.h"
 
@@ -84,12 +87,29 @@ bool copyFolder(const QString& from, const QString& to, std::atomic<qint64>& don
             done.fetch_add(got, std::memory_order_relaxed);
             if (throttleMsPerMiB > 0) std::this_thread::sleep_for(std::chrono::milliseconds(throttleMsPerMiB));
         }
-        if (!out.flush()) {
+        // On the disk before Save As reports success: an untitled source folder
+        // is removed once the copy is open, and a power cut must not take both.
+        if (!out.flush() || ::fsync(out.handle()) != 0) {
             error = QStringLiteral("cannot copy %1 to %2 (%3: is the disk full?)").arg(relative, to, out.errorString());
             return false;
         }
     }
+    QDirIterator folders(to, QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
+    while (folders.hasNext()) syncFolder(folders.next());
+    syncFolder(to);
+    syncFolder(QFileInfo(to).absolutePath());
     return true;
+}
+
+// Recorded or imported audio, or a take that was cut short (its journal).
+bool holdsAudio(const QString& folder) {
+    return QFileInfo::exists(folder + QStringLiteral("/.recording")) ||
+           !QDir(folder + QStringLiteral("/audio")).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot).isEmpty();
+}
+
+bool isInside(const QString& path, const QString& folder) {
+    const QString child = QDir::cleanPath(QDir(path).absolutePath()), parent = QDir::cleanPath(QDir(folder).absolutePath());
+    return child == parent || child.startsWith(parent + QLatin1Char('/'));
 }
 
 } // namespace
@@ -119,8 +139,10 @@ Studio::~Studio() {
         recorder_->stopTake(ignored);
     }
     closeDevice();
+    const QString folder = recorder_->folder();
     recorder_->closeSession();
     recorder_.reset();
+    removeIfEmptyUntitled(folder, untitled_);
 }
 
 // ---------------------------------------------------------------- device
@@ -271,6 +293,28 @@ QString Studio::untitledFolder() {
     return base + QStringLiteral("/Untitled");
 }
 
+QString Studio::untitledSessionToResume() {
+    QString newest;
+    QDateTime newestTime;
+    for (const QFileInfo& candidate : QDir(untitledFolder()).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QString folder = candidate.absoluteFilePath();
+        if (!holdsAudio(folder)) continue;
+        // The last save or the journal of a take cut short says when it was last used.
+        QDateTime used = QFileInfo(folder + QLatin1Char('/') + QLatin1String(Session::kFileName)).lastModified();
+        const QFileInfo journal(folder + QStringLiteral("/.recording"));
+        if (journal.exists() && (!used.isValid() || journal.lastModified() > used)) used = journal.lastModified();
+        if (newest.isEmpty() || used > newestTime) newest = folder, newestTime = used;
+    }
+    return newest;
+}
+
+void Studio::removeIfEmptyUntitled(const QString& folder, bool wasUntitled) {
+    if (!wasUntitled || folder.isEmpty()) return;
+    if (recorder_ && (isInside(folder, recorder_->folder()) || isInside(recorder_->folder(), folder))) return; // still in use
+    if (!isInside(folder, untitledFolder()) || holdsAudio(folder)) return;
+    QDir(folder).removeRecursively();
+}
+
 void Studio::attachRecorder() {
     xrunPositions_.clear();
     setModified(false);
@@ -284,8 +328,8 @@ bool Studio::newSession(const QString& folder, QString& error) {
         return false;
     }
     QString target = folder;
-    untitled_ = folder.isEmpty();
-    if (untitled_) {
+    const bool untitled = folder.isEmpty();
+    if (untitled) {
         const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HHmmss"));
         target = untitledFolder() + QStringLiteral("/Session ") + stamp;
         for (int n = 2; QFileInfo::exists(target); ++n) target = untitledFolder() + QStringLiteral("/Session %1 (%2)").arg(stamp).arg(n);
@@ -295,11 +339,15 @@ bool Studio::newSession(const QString& folder, QString& error) {
     }
     engine_.stop();
     playing_ = false;
+    const QString left = recorder_->folder();
+    const bool leftUntitled = untitled_;
     recorder_->closeSession();
     auto fresh = std::make_unique<Recorder>(engine_);
     QString notice;
     if (!fresh->openSession(target, notice, error)) return false;
     recorder_ = std::move(fresh);
+    untitled_ = untitled;
+    removeIfEmptyUntitled(left, leftUntitled);
     engine_.locate(0);
     attachRecorder();
     return true;
@@ -329,8 +377,11 @@ bool Studio::openSession(const QString& folder, QString& notice, QString& error)
         if (!keep.isEmpty() && restored->openSession(keep, ignored, reopenError)) recorder_ = std::move(restored);
         return false;
     }
+    const QString left = recorder_->folder();
+    const bool leftUntitled = untitled_;
     recorder_ = std::move(fresh);
-    untitled_ = QDir(folder).absolutePath().startsWith(untitledFolder());
+    untitled_ = isInside(folder, untitledFolder());
+    removeIfEmptyUntitled(left, leftUntitled);
     engine_.locate(0);
     attachRecorder();
     return true;
@@ -355,6 +406,10 @@ bool Studio::beginSaveAs(const QString& folder, QString& error) {
         if (!save(error)) return false;
         QMetaObject::invokeMethod(this, [this] { emit saveAsFinished(true, false, QString()); }, Qt::QueuedConnection);
         return true;
+    }
+    if (isInside(target, recorder_->folder())) {
+        error = QStringLiteral("%1 is inside the session's own folder: choose a folder outside %2").arg(target, recorder_->folder());
+        return false;
     }
     if (QFileInfo::exists(target + QLatin1Char('/') + QLatin1String(Session::kFileName))) {
         error = QStringLiteral("%1 already holds a session: choose an empty folder").arg(target);
@@ -414,8 +469,13 @@ void Studio::finishSaveAs(bool copied, const QString& copyError) {
         emit saveAsFinished(false, false, error);
         return;
     }
+    const QString source = recorder_->folder();
+    const bool sourceUntitled = untitled_;
     recorder_ = std::move(moved);
     untitled_ = false;
+    // An untitled session moves: its copy is on the disk and open, and leaving
+    // the original would only fill the user's data folder with a second copy.
+    if (sourceUntitled && !isInside(copyTarget_, source)) QDir(source).removeRecursively();
     attachRecorder();
     emit saved();
     emit saveAsFinished(true, false, QString());

@@ -12,7 +12,10 @@
 //
 // Never losing a session:
 //   - every session has a folder from the start: a new one goes to
-//     untitledFolder() until it is saved elsewhere ("Save As" copies it);
+//     untitledFolder() until it is saved elsewhere (Save As moves it there);
+//   - an untitled session that holds audio is never dropped: it stays in
+//     untitledFolder() and the window reopens it on the next start; one that
+//     holds none is removed when it is left, so they do not pile up;
 //   - autosave every kAutosaveSeconds while something changed (never during a
 //     take: the Recorder saves at the end of each take anyway);
 //   - reopening a folder whose recording was interrupted recovers its takes
@@ -86,9 +89,10 @@ public:
     // Save As: saves here, then copies the session folder (session.json and
     // audio/) to `folder` on a worker thread, so that the window stays
     // responsive however much audio there is. saveAsFinished() follows (queued);
-    // on success the studio continues in `folder`, otherwise it stays where it
+    // on success the studio continues in `folder` (an untitled original is then
+    // removed: the copy is synced to the disk first), otherwise it stays where it
     // was and no partial copy is left. False with `error` when it cannot start
-    // (recording, `folder` holds files). While copying, record, play, save and
+    // (recording, `folder` holds files or lies inside the session's folder). While copying, record, play, save and
     // opening sessions or devices are refused, and autosave waits.
     bool beginSaveAs(const QString& folder, QString& error);
     bool isSavingAs() const { return copyWorker_.joinable(); }
@@ -103,6 +107,10 @@ public:
     const Session& session() const { return recorder_->session(); }
     // Where untitled sessions live (the user's application data folder).
     static QString untitledFolder();
+    // The newest untitled session that holds recorded audio or a take cut short,
+    // or empty. The window reopens it on a start without a folder, so takes
+    // recorded before quitting (or a crash) without Save As stay in view.
+    static QString untitledSessionToResume();
 
     // ---- Tracks and clips [GUI thread]: the undo commands call these ----
     QString insertTrack(const SessionTrack& track, int index = -1);
@@ -173,6 +181,9 @@ private:
     void restoreOldFolderName();
     // Removes a cancelled or failed copy (an empty folder chosen by the user stays).
     void removePartialCopy();
+    // Leaving `folder`: removed when it was untitled and holds no audio (nothing
+    // recorded or imported; its tracks alone are not worth a folder per start).
+    void removeIfEmptyUntitled(const QString& folder, bool wasUntitled);
 
     Engine engine_;
     std::unique_ptr<AudioBackend> backend_;

@@ -76,6 +76,10 @@ private slots:
         qputenv("HOME", home_.path().toLocal8Bit());
     }
 
+    // Every test starts as a first run would: an untitled session with audio
+    // left by an earlier test would be reopened (untitledTakesAreReopened...).
+    void init() { QDir(Studio::untitledFolder()).removeRecursively(); }
+
     void startsWithATrackPerInputAndMovingMeters() {
         StudioWindow open;
         Studio& studio = open.studio;
@@ -224,6 +228,49 @@ private slots:
         QVERIFY(window.windowTitle().contains(QStringLiteral("My Song")));
     }
 
+    // Quitting an untitled session does not hide its takes in the data folder:
+    // the next start reopens it and says so. Untitled sessions without audio
+    // are removed when left, so a start or File > New does not leave folders.
+    void untitledTakesAreReopenedOnTheNextStart() {
+        QString recorded, fresh;
+        {
+            StudioWindow open;
+            QVERIFY(open.studio.isUntitled());
+            recorded = open.studio.folder();
+            open.window.strips()[0]->armButton()->click();
+            open.window.findAction(QStringLiteral("actionRecord"))->trigger();
+            QVERIFY(open.studio.isRecording());
+            QTest::qWait(500);
+            open.window.findAction(QStringLiteral("actionPlay"))->trigger(); // stops the take
+            QVERIFY(!open.studio.isRecording());
+            QCOMPARE(open.studio.session().tracks[0].clips.size(), size_t(1));
+            QVERIFY(!open.studio.isModified()); // saved with the take: quitting does not ask
+        }
+        QVERIFY(QFileInfo::exists(recorded + QStringLiteral("/session.json")));
+        QCOMPARE(Studio::untitledSessionToResume(), recorded);
+        {
+            StudioWindow open; // started again, without a folder
+            QCOMPARE(open.studio.folder(), recorded);
+            QVERIFY(open.studio.isUntitled());
+            QCOMPARE(open.studio.session().tracks[0].clips.size(), size_t(1));
+            QTRY_COMPARE(open.window.timeline()->clips().size(), size_t(1));
+            const QString banners = open.window.banners()->texts().join('\n');
+            QVERIFY2(banners.contains(QStringLiteral("reopened your untitled session")) && banners.contains(QFileInfo(recorded).fileName()),
+                     qPrintable(banners));
+            // File > New: a fresh untitled session; the one with the take stays where it is.
+            open.window.findAction(QStringLiteral("actionNew"))->trigger();
+            fresh = open.studio.folder();
+            QVERIFY(fresh != recorded && open.studio.isUntitled());
+            QVERIFY(QFileInfo(fresh).isDir());
+            QVERIFY(QFileInfo::exists(recorded + QStringLiteral("/session.json")));
+        }
+        QVERIFY2(!QFileInfo::exists(fresh), qPrintable(fresh + QStringLiteral(" (no audio) was left behind")));
+        QCOMPARE(Studio::untitledSessionToResume(), recorded);
+        const SessionLoadResult kept = Session::load(recorded);
+        QVERIFY(kept.ok());
+        QCOMPARE(kept.session->tracks[0].clips.size(), size_t(1));
+    }
+
     // Save As copies the audio on a worker thread: the window's event loop keeps
     // running (a 10 ms timer never waits long), recording is refused meanwhile,
     // the copy is byte-identical, and a cancelled copy leaves nothing behind.
@@ -250,6 +297,13 @@ private slots:
         }
         const QByteArray original = [&] { QFile f(bigFile); return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray(); }();
         QVERIFY(original.size() > 24 * 1000 * 1000);
+        const QString untitled = studio.folder();
+        QVERIFY(studio.isUntitled());
+        // A copy into the session's own folder would copy itself: refused before anything is written.
+        QString insideError;
+        QVERIFY(!studio.beginSaveAs(untitled + QStringLiteral("/Inside"), insideError));
+        QVERIFY2(insideError.contains(QStringLiteral("inside the session's own folder")), qPrintable(insideError));
+        QVERIFY(!QFileInfo::exists(untitled + QStringLiteral("/Inside")));
         studio.setSaveAsThrottleForTests(25);
 
         QTemporaryDir where;
@@ -292,6 +346,9 @@ private slots:
         QVERIFY(copied.open(QIODevice::ReadOnly));
         QVERIFY(copied.readAll() == original);
         QVERIFY(QFileInfo::exists(folder + QStringLiteral("/session.json")));
+        // The untitled session moved: no second copy of its audio stays in the data folder.
+        QVERIFY2(!QFileInfo::exists(untitled), qPrintable(untitled));
+        QVERIFY(!studio.isUntitled());
 
         // Cancel a second copy through its progress dialog: the studio stays in
         // the first copy, and the target folder is gone.

@@ -72,6 +72,10 @@ private slots:
         applyTheme(*qApp, Theme::Dark);
     }
 
+    // Each shot starts as a first run: the take of emptyAndRecording would
+    // otherwise be reopened in the light theme's "empty" window.
+    void init() { QDir(Studio::untitledFolder()).removeRecursively(); }
+
     void emptyAndRecording() {
         Studio studio;
         MainWindow window(studio);

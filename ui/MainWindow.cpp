@@ -412,6 +412,15 @@ void MainWindow::startUp(const QString& folder, const AudioDeviceRequest* device
 
     if (!folder.isEmpty()) {
         if (openSessionFolder(folder)) return;
+    } else if (const QString untitled = Studio::untitledSessionToResume(); !untitled.isEmpty() && openSessionFolder(untitled)) {
+        // Takes recorded into an untitled session are never left out of sight
+        // in the data folder, whether Gainstage was quit or crashed.
+        showMessage({StudioMessage::Kind::Info,
+                     tr("Gainstage reopened your untitled session (%1) because it holds recorded audio. Choose File > Save As to keep it "
+                        "in a folder of your own, or File > New to start a new one.")
+                         .arg(QFileInfo(untitled).fileName()),
+                     StudioMessage::Action::None});
+        return;
     }
     if (!studio_.newSession(QString(), error)) {
         showMessage({StudioMessage::Kind::Error, tr("Could not create a session: %1").arg(error), StudioMessage::Action::None});

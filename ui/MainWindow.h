@@ -53,8 +53,9 @@ public:
     ~MainWindow() override;
 
     // [GUI thread] After show(): opens the device (the saved one, else the
-    // default, else the Virtual device with a banner) and the session (`folder`,
-    // else a new untitled one with a track per input). `device` overrides the saved device.
+    // default, else the Virtual device with a banner) and the session: `folder`,
+    // else the newest untitled session holding audio (with a banner), else a
+    // new untitled one with a track per input. `device` overrides the saved device.
     void startUp(const QString& folder, const AudioDeviceRequest* device = nullptr);
 
     // File actions without dialogs (the menus ask for the folder, then call these).
