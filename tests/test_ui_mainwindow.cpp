@@ -460,10 +460,18 @@ private slots:
         QSettings(QStringLiteral("Gainstage"), QStringLiteral("Gainstage")).remove(QStringLiteral("audio"));
     }
 
+    void recoveredTakesAreAnnouncedInABanner_data() {
+        QTest::addColumn<bool>("untitled");
+        QTest::newRow("a session folder, opened") << false;
+        // A crash while recording an untitled session: the next start finds it.
+        QTest::newRow("an untitled session, on the next start") << true;
+    }
+
     void recoveredTakesAreAnnouncedInABanner() {
+        QFETCH(bool, untitled);
         // A take cut short: the journal is left behind, as after a crash.
         QTemporaryDir where;
-        const QString folder = where.path() + QStringLiteral("/Crashed");
+        const QString folder = untitled ? Studio::untitledFolder() + QStringLiteral("/Session 2026-12-01 203000") : where.path() + QStringLiteral("/Crashed");
         {
             Studio studio;
             QString error;
@@ -485,16 +493,18 @@ private slots:
             for (const QString& name : QDir(folder + QStringLiteral("/audio")).entryList(QDir::Files))
                 QVERIFY(QFile::copy(folder + QStringLiteral("/audio/") + name, copy + QStringLiteral("/audio/") + name));
             QVERIFY(studio.stop(error));
-            QVERIFY(QDir(where.path() + QStringLiteral("/Crashed")).removeRecursively());
+            QVERIFY(QDir(folder).removeRecursively());
             QVERIFY(QDir().rename(copy, folder));
         }
         QVERIFY(QFileInfo::exists(folder + QStringLiteral("/.recording")));
-        StudioWindow open(folder);
+        StudioWindow open(untitled ? QString() : folder);
         Studio& studio = open.studio;
         MainWindow& window = open.window;
         QCOMPARE(studio.folder(), QDir(folder).absolutePath());
         const QStringList texts = window.banners()->texts();
         QVERIFY2(texts.join('\n').contains(QStringLiteral("Recovered")), qPrintable(texts.join('\n')));
+        QCOMPARE(studio.isUntitled(), untitled);
+        QCOMPARE(texts.join('\n').contains(QStringLiteral("reopened your untitled session")), untitled);
         QCOMPARE(studio.session().tracks[0].clips.size(), size_t(1));
         QVERIFY(!QFileInfo::exists(folder + QStringLiteral("/.recording")));
     }
