@@ -113,32 +113,35 @@ private slots:
                       {QStringLiteral("gui"), folder, QStringLiteral("--device"), QStringLiteral("Virtual:Demo"), QStringLiteral("--rate"), QStringLiteral("48000")});
             QVERIFY(gui.waitForStarted(10000));
 
-            // Wait for the window, then press R in it, as a user would.
+            // Wait until the window's title names the session (the device and
+            // the session are open then), and press R in it, as a user would.
             QProcess find;
             find.setProcessEnvironment(env);
             QString window;
             QElapsedTimer waiting;
             waiting.start();
-            while (window.isEmpty() && waiting.elapsed() < 15000) {
+            while (window.isEmpty() && waiting.elapsed() < 20000) {
                 find.start(QStringLiteral("xdotool"), {QStringLiteral("search"), QStringLiteral("--onlyvisible"), QStringLiteral("--pid"),
-                                                       QString::number(gui.processId()), QStringLiteral("--name"), QStringLiteral("Gainstage")});
+                                                       QString::number(gui.processId()), QStringLiteral("--name"),
+                                                       QStringLiteral("^Song %1[^0-9]").arg(k)});
                 find.waitForFinished(5000);
                 window = QString::fromLatin1(find.readAllStandardOutput()).split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(0);
                 if (window.isEmpty()) QTest::qWait(100);
             }
-            QVERIFY2(!window.isEmpty(), "the studio window did not appear");
-            QTest::qWait(700); // the device and session open just after the first paint
+            QVERIFY2(!window.isEmpty(), "the studio window did not show the session within 20 s");
             const QString journal = folder + QStringLiteral("/.recording");
             QElapsedTimer sinceJournal;
-            for (int attempt = 0; attempt < 20 && !QFileInfo::exists(journal); ++attempt) {
+            // R toggles recording, so it is pressed again only after a long wait:
+            // presses queued on a busy machine would start a take and stop it.
+            for (int press = 0; press < 3 && !QFileInfo::exists(journal); ++press) {
                 // No window manager runs here: give the window the focus, then type R through XTEST.
                 QProcess key;
                 key.setProcessEnvironment(env);
                 key.start(QStringLiteral("xdotool"), {QStringLiteral("windowfocus"), QStringLiteral("--sync"), window, QStringLiteral("key"), QStringLiteral("r")});
                 key.waitForFinished(5000);
-                for (int i = 0; i < 50 && !QFileInfo::exists(journal); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                for (int i = 0; i < 2500 && !QFileInfo::exists(journal); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
             }
-            QVERIFY2(QFileInfo::exists(journal), "pressing R did not start a take");
+            QVERIFY2(QFileInfo::exists(journal), "pressing R three times did not start a take");
             sinceJournal.start();
 
             const int delayMs = 1000 + static_cast<int>(random.bounded(5000));
