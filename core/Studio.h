@@ -90,10 +90,11 @@ public:
     // audio/) to `folder` on a worker thread, so that the window stays
     // responsive however much audio there is. saveAsFinished() follows (queued);
     // on success the studio continues in `folder` (an untitled original is then
-    // removed: the copy is synced to the disk first), otherwise it stays where it
-    // was and no partial copy is left. False with `error` when it cannot start
-    // (recording, `folder` holds files or lies inside the session's folder). While copying, record, play, save and
-    // opening sessions or devices are refused, and autosave waits.
+    // removed: the copy is synced to the disk first), otherwise it stays where
+    // it was and no partial copy is left. False with `error` when it cannot
+    // start (recording, `folder` holds files or lies inside the session's
+    // folder). While copying, record, play, save and opening sessions or
+    // devices are refused, and autosave waits.
     bool beginSaveAs(const QString& folder, QString& error);
     bool isSavingAs() const { return copyWorker_.joinable(); }
     double saveAsProgress() const; // 0..1 of the bytes to copy
