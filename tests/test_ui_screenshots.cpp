@@ -36,10 +36,14 @@ AudioDeviceRequest virtualDevice() {
 }
 
 // Saves what is on screen for the window (the real composited pixels under X) and returns it.
+// At a device pixel ratio above 1 (test_ui_screenshots_hidpi runs with
+// QT_SCALE_FACTOR=2) the file is named "...@2x.png", beside the 1x shots.
 QImage shoot(QWidget& window, const QString& name) {
     QApplication::processEvents();
     QImage image = window.grab().toImage();
-    const QString path = QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(name);
+    const qreal ratio = window.devicePixelRatioF();
+    const QString file = ratio > 1.0 ? QString(name).replace(QStringLiteral(".png"), QStringLiteral("@%1x.png").arg(ratio)) : name;
+    const QString path = QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(file);
     image.save(path);
     qInfo("saved %s (%dx%d)", qPrintable(path), image.width(), image.height());
     return image;
@@ -89,6 +93,8 @@ private slots:
         QTest::qWait(1500); // meters and advice settle
         const QImage empty = shoot(window, QStringLiteral("mainwindow_empty.png"));
         QCOMPARE(empty.size(), window.size() * window.devicePixelRatio());
+        // The HiDPI run really draws at its scale (every pixel, not an upscaled 1x image).
+        if (qEnvironmentVariableIsSet("QT_SCALE_FACTOR")) QCOMPARE(window.devicePixelRatioF(), qEnvironmentVariable("QT_SCALE_FACTOR").toDouble());
         // The dark theme: mostly dark pixels.
         QVERIFY(shareOf(empty, QColor(0x2b, 0x2d, 0x31), 30) + shareOf(empty, QColor(0x1e, 0x20, 0x23), 30) > 0.4);
         // Without hardware the Virtual device is opened, and a banner says so in words.
