@@ -59,7 +59,7 @@ for n in $(seq 90 199); do
     if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DISPLAY_NUMBER=$n; break; fi
 done
 [ -n "$DISPLAY_NUMBER" ] || { echo "gui_load: no free X display number in 90..199" >&2; exit 1; }
-Xvfb ":$DISPLAY_NUMBER" -screen 0 1920x1080x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+Xvfb ":$DISPLAY_NUMBER" -screen 0 1920x1080x24 -nolisten tcp -noreset >"$WORK/xvfb.log" 2>&1 &
 XVFB_PID=$!
 for _ in $(seq 100); do [ -S "/tmp/.X11-unix/X$DISPLAY_NUMBER" ] && break; sleep 0.05; done
 kill -0 "$XVFB_PID" 2>/dev/null && [ -S "/tmp/.X11-unix/X$DISPLAY_NUMBER" ] || { echo "gui_load: Xvfb :$DISPLAY_NUMBER did not start: $(cat "$WORK/xvfb.log")" >&2; exit 1; }
