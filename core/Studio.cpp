@@ -441,6 +441,21 @@ bool Studio::beginSaveAs(const QString& folder, QString& error) {
     return true;
 }
 
+bool Studio::discardUntitledSession(QString& error) {
+    if (refusedWhileSavingAs(error)) return false;
+    const QString discarded = recorder_->folder();
+    if (!untitled_ || !isInside(discarded, untitledFolder())) {
+        error = QStringLiteral("only an untitled session can be discarded; a saved session stays in its folder");
+        return false;
+    }
+    if (!newSession(QString(), error)) return false; // refused while recording
+    if (!QDir(discarded).removeRecursively()) {
+        error = QStringLiteral("a new session is open, but %1 could not be deleted completely: delete it by hand").arg(discarded);
+        return false;
+    }
+    return true;
+}
+
 double Studio::saveAsProgress() const {
     if (!isSavingAs() || copyTotal_ <= 0) return isSavingAs() ? 0.0 : 1.0;
     return std::clamp(static_cast<double>(copyDone_.load(std::memory_order_relaxed)) / static_cast<double>(copyTotal_), 0.0, 1.0);

@@ -97,6 +97,11 @@ public:
     // devices are refused, and autosave waits.
     bool beginSaveAs(const QString& folder, QString& error);
     bool isSavingAs() const { return copyWorker_.joinable(); }
+    // Deletes the open untitled session, audio and all, and starts a new
+    // untitled one (the way out of an untitled session the window keeps
+    // reopening). False with `error` for a saved session, while recording or
+    // while Save As copies.
+    bool discardUntitledSession(QString& error);
     double saveAsProgress() const; // 0..1 of the bytes to copy
     void cancelSaveAs();           // saveAsFinished(false, true, {}) follows
     // TEST HOOK: sleep this long after every MiB copied (a slow disk).

@@ -205,10 +205,16 @@ private slots:
             expected = after.preamp;
             vocalName = after.name;
             QVERIFY(studio.isModified());
+            QVERIFY(window.findAction(QStringLiteral("actionDiscardUntitled"))->isEnabled());
             QVERIFY(window.saveSessionAs(folder));
             QVERIFY(!studio.isModified());
             QCOMPARE(studio.folder(), QDir(folder).absolutePath());
             QVERIFY(!studio.isUntitled());
+            // A saved session is never discarded from the menu: the action is off, and Studio refuses.
+            QVERIFY(!window.findAction(QStringLiteral("actionDiscardUntitled"))->isEnabled());
+            QString discardError;
+            QVERIFY(!studio.discardUntitledSession(discardError));
+            QVERIFY(QFileInfo::exists(folder + QStringLiteral("/session.json")));
         }
         StudioWindow open(folder);
         Studio& studio = open.studio;
@@ -269,6 +275,19 @@ private slots:
         const SessionLoadResult kept = Session::load(recorded);
         QVERIFY(kept.ok());
         QCOMPARE(kept.session->tracks[0].clips.size(), size_t(1));
+        {
+            // The way out: File > Discard untitled session deletes it, audio and all.
+            StudioWindow open;
+            QCOMPARE(open.studio.folder(), recorded);
+            QAction* discard = open.window.findAction(QStringLiteral("actionDiscardUntitled"));
+            QVERIFY(discard && discard->isEnabled());
+            discard->trigger();
+            QVERIFY2(!QFileInfo::exists(recorded), qPrintable(recorded));
+            QVERIFY(open.studio.isUntitled());
+            QVERIFY(open.studio.folder() != recorded);
+            QVERIFY(open.studio.session().tracks.empty() || open.studio.session().tracks[0].clips.empty());
+        }
+        QVERIFY(Studio::untitledSessionToResume().isEmpty());
     }
 
     // Save As copies the audio on a worker thread: the window's event loop keeps

@@ -106,6 +106,7 @@ MainWindow::MainWindow(Studio& studio, QWidget* parent) : QMainWindow(parent), s
         liveMarks_.clear();
         rebuildTracks();
         refreshTitle();
+        findAction(QStringLiteral("actionDiscardUntitled"))->setEnabled(studio_.isUntitled());
     });
     connect(&studio_, &Studio::deviceChanged, this, [this] {
         for (TrackStrip* strip : strips_) strip->setInputNames(studio_.inputNames());
@@ -182,6 +183,9 @@ void MainWindow::buildMenus() {
     connect(addAction(file, QStringLiteral("actionSaveAs"), tr("Save &As…"), QKeySequence(QStringLiteral("Ctrl+Shift+S")),
                       tr("Copy the session, audio included, to a new folder and go on there")),
             &QAction::triggered, this, &MainWindow::saveAsDialog);
+    connect(addAction(file, QStringLiteral("actionDiscardUntitled"), tr("&Discard untitled session…"), QKeySequence(),
+                      tr("Delete this untitled session and the audio recorded in it, and start a new one")),
+            &QAction::triggered, this, &MainWindow::discardUntitledSession);
     file->addSeparator();
     connect(addAction(file, QStringLiteral("actionExport"), tr("&Export mixdown…"), QKeySequence(QStringLiteral("Ctrl+E")),
                       tr("Mix the session to a WAV or FLAC file (without the monitor simulation)")),
@@ -417,7 +421,7 @@ void MainWindow::startUp(const QString& folder, const AudioDeviceRequest* device
         // in the data folder, whether Gainstage was quit or crashed.
         showMessage({StudioMessage::Kind::Info,
                      tr("Gainstage reopened your untitled session (%1) because it holds recorded audio. Choose File > Save As to keep it "
-                        "in a folder of your own, or File > New to start a new one.")
+                        "in a folder of your own, or File > Discard untitled session to delete it.")
                          .arg(QFileInfo(untitled).fileName()),
                      StudioMessage::Action::None});
         return;
@@ -855,6 +859,22 @@ void MainWindow::newSession() {
     if (!maybeKeepChanges()) return;
     QString error;
     if (!studio_.newSession(QString(), error)) reportError(tr("Could not start a new session"), error);
+}
+
+void MainWindow::discardUntitledSession() {
+    if (!studio_.isUntitled()) return;
+    if (promptsEnabled_) {
+        int clips = 0;
+        for (const SessionTrack& track : studio_.session().tracks) clips += static_cast<int>(track.clips.size());
+        const auto answer = QMessageBox::warning(
+            this, tr("Discard untitled session"),
+            tr("Delete this untitled session and the audio recorded in it (%1)? This cannot be undone.")
+                .arg(clips == 1 ? tr("1 clip") : tr("%1 clips").arg(clips)),
+            QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Discard) return;
+    }
+    QString error;
+    if (!studio_.discardUntitledSession(error)) reportError(tr("Could not discard the session"), error);
 }
 
 void MainWindow::openSessionDialog() {

@@ -111,6 +111,7 @@ private:
     void openSessionDialog();
     void openRecent();
     void saveAsDialog();
+    void discardUntitledSession();
     void exportMixdown();
     void addTrack();
     void removeTrack();
