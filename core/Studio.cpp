@@ -20,6 +20,7 @@
 #include "core/AtomicFile.h"
 #include "core/Calibration.h"
 #include "core/DiskWriter.h"
+#include "core/RecordingJournal.h"
 
 namespace gainstage {
 
@@ -103,8 +104,8 @@ bool copyFolder(const QString& from, const QString& to, std::atomic<qint64>& don
 
 // Recorded or imported audio, or a take that was cut short (its journal).
 bool holdsAudio(const QString& folder) {
-    return QFileInfo::exists(folder + QStringLiteral("/.recording")) ||
-           !QDir(folder + QStringLiteral("/audio")).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot).isEmpty();
+    return RecordingJournal::exists(folder) ||
+           !QDir(folder + QLatin1Char('/') + QLatin1String(Session::kAudioFolder)).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot).isEmpty();
 }
 
 bool isInside(const QString& path, const QString& folder) {
@@ -301,7 +302,7 @@ QString Studio::untitledSessionToResume() {
         if (!holdsAudio(folder)) continue;
         // The last save or the journal of a take cut short says when it was last used.
         QDateTime used = QFileInfo(folder + QLatin1Char('/') + QLatin1String(Session::kFileName)).lastModified();
-        const QFileInfo journal(folder + QStringLiteral("/.recording"));
+        const QFileInfo journal(RecordingJournal::pathFor(folder));
         if (journal.exists() && (!used.isValid() || journal.lastModified() > used)) used = journal.lastModified();
         if (newest.isEmpty() || used > newestTime) newest = folder, newestTime = used;
     }
@@ -360,7 +361,7 @@ bool Studio::openSession(const QString& folder, QString& notice, QString& error)
         return false;
     }
     if (!QFileInfo::exists(folder + QLatin1Char('/') + QLatin1String(Session::kFileName)) &&
-        !QFileInfo::exists(folder + QStringLiteral("/.recording"))) {
+        !RecordingJournal::exists(folder)) {
         error = QStringLiteral("%1 holds no Gainstage session (no session.json): choose the session's folder").arg(folder);
         return false;
     }
